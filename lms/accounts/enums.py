@@ -1,0 +1,9 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    LEARNER = "learner", _("Learner")
+    TRAINER = "trainer", _("Trainer")
+    INSERTION_STAFF = "insertion_staff", _("Insertion staff")
+    MANAGER = "manager", _("Manager")

@@ -1,0 +1,120 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
+
+from .enums import Role
+from .validators import validate_nda, validate_siret
+
+
+class UserQuerySet(models.QuerySet):
+    def learners(self):
+        return self.filter(is_learner=True)
+
+    def trainers(self):
+        return self.filter(is_trainer=True)
+
+    def insertion_staff(self):
+        return self.filter(is_insertion_staff=True)
+
+    def managers(self):
+        return self.filter(is_manager=True)
+
+    def with_role(self, role: Role):
+        return self.filter(**{User.ROLE_FIELDS[role]: True})
+
+
+class ParcoursUserManager(UserManager.from_queryset(UserQuerySet)):
+    pass
+
+
+class User(AbstractUser):
+    """A person: learners, trainers, insertion staff and managers are all users.
+
+    Roles are independent flags because one person often holds several (a trainer who is
+    also insertion staff, a manager who trains)."""
+
+    ROLE_FIELDS = {
+        Role.LEARNER: "is_learner",
+        Role.TRAINER: "is_trainer",
+        Role.INSERTION_STAFF: "is_insertion_staff",
+        Role.MANAGER: "is_manager",
+    }
+
+    # Names in any script: no length squeeze on compound or transliterated names.
+    first_name = models.CharField(_("first name"), max_length=150, blank=True)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    is_learner = models.BooleanField(_("learner"), default=False)
+    is_trainer = models.BooleanField(_("trainer"), default=False)
+    is_insertion_staff = models.BooleanField(_("insertion staff"), default=False)
+    is_manager = models.BooleanField(_("manager"), default=False)
+
+    objects = ParcoursUserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["last_name", "first_name", "username"]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    def get_full_name(self):
+        return " ".join(part for part in (self.first_name, self.last_name) if part).strip()
+
+    @property
+    def roles(self) -> list[Role]:
+        return [role for role, field in self.ROLE_FIELDS.items() if getattr(self, field)]
+
+    def has_role(self, role: Role) -> bool:
+        return getattr(self, self.ROLE_FIELDS[role])
+
+
+@register_setting(icon="home")
+class Organisation(BaseGenericSetting):
+    """The tiers-lieu running the training: its legal identity is printed on every document."""
+
+    name = models.CharField(_("name"), max_length=200, default="Parcours")
+    legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
+    address = models.CharField(_("address"), max_length=250, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=10, blank=True)
+    city = models.CharField(_("city"), max_length=120, blank=True)
+    siret = models.CharField(
+        _("SIRET"), max_length=14, blank=True, validators=[validate_siret],
+        help_text=_("14 digits, without spaces."),
+    )
+    nda = models.CharField(
+        _("provider declaration number (NDA)"), max_length=11, blank=True,
+        validators=[validate_nda],
+        help_text=_("Numéro de déclaration d'activité: 11 digits."),
+    )
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    website = models.URLField(_("website"), blank=True)
+
+    panels = [
+        MultiFieldPanel([FieldPanel("name"), FieldPanel("legal_name")], heading=_("Identity")),
+        MultiFieldPanel(
+            [FieldPanel("address"), FieldPanel("postcode"), FieldPanel("city")],
+            heading=_("Address"),
+        ),
+        MultiFieldPanel([FieldPanel("siret"), FieldPanel("nda")], heading=_("Registration")),
+        MultiFieldPanel(
+            [FieldPanel("email"), FieldPanel("phone"), FieldPanel("website")],
+            heading=_("Contact"),
+        ),
+    ]
+
+    class Meta:
+        verbose_name = _("organisation")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def full_address(self) -> str:
+        town = " ".join(part for part in (self.postcode, self.city) if part)
+        return ", ".join(part for part in (self.address, town) if part)

@@ -1,0 +1,12 @@
+"""The API router: every app registers its viewsets here, under /api/v1/."""
+
+from rest_framework.routers import DefaultRouter
+
+from courses import api as courses_api
+
+router = DefaultRouter()
+router.register("paths", courses_api.TrainingPathViewSet, basename="path")
+router.register("modules", courses_api.ModuleViewSet, basename="module")
+router.register("lessons", courses_api.LessonViewSet, basename="lesson")
+router.register("frameworks", courses_api.CompetenceFrameworkViewSet, basename="framework")
+router.register("competences", courses_api.CompetenceViewSet, basename="competence")

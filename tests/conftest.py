@@ -1,0 +1,68 @@
+import pytest
+from django.utils import translation
+
+from courses.referential import referential_load_all
+from tests.accounts.factories import LearnerFactory, ManagerFactory, TrainerFactory
+from tests.courses.factories import (
+    AudienceFactory,
+    CatalogueFactory,
+    HomePageFactory,
+    LessonFactory,
+    ModuleFactory,
+    TrainingPathFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _french(settings):
+    # Every test starts in the site's default language, whatever an earlier test activated.
+    settings.LANGUAGE_CODE = "fr"
+    translation.activate("fr")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture
+def referential(db):
+    referential_load_all()
+
+
+@pytest.fixture
+def home(db):
+    return HomePageFactory()
+
+
+@pytest.fixture
+def catalogue(home):
+    return CatalogueFactory(parent=home)
+
+
+@pytest.fixture
+def path(catalogue):
+    seniors = AudienceFactory(slug="seniors", name="Seniors")
+    return TrainingPathFactory(parent=catalogue, title="Club premiers pas", audiences=[seniors])
+
+
+@pytest.fixture
+def module(path):
+    return ModuleFactory(parent=path, title="Le courriel")
+
+
+@pytest.fixture
+def lesson(module):
+    return LessonFactory(parent=module, title="Envoyer un courriel")
+
+
+@pytest.fixture
+def learner(db):
+    return LearnerFactory()
+
+
+@pytest.fixture
+def trainer(db):
+    return TrainerFactory()
+
+
+@pytest.fixture
+def manager(db):
+    return ManagerFactory()
