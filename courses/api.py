@@ -19,11 +19,6 @@ from .models import (
 )
 
 
-class PageURLField(serializers.SerializerMethodField):
-    def __init__(self, **kwargs):
-        super().__init__(method_name="get_url_of", **kwargs)
-
-
 class PageSerializerMixin(serializers.Serializer):
     url = serializers.SerializerMethodField()
 
@@ -151,17 +146,27 @@ class TrainingPathFilter(django_filters.FilterSet):
         fields = ["kind", "modality", "certification", "audience"]
 
 
-class TrainingPathViewSet(viewsets.ReadOnlyModelViewSet):
+class LivePagesViewSet(viewsets.ReadOnlyModelViewSet):
+    """Pages readable by anyone: live and without view restriction."""
+
+    page_model: type = TrainingPathPage
+    permission_classes = [AllowAny]
+
+    def live_pages(self):
+        if getattr(self, "swagger_fake_view", False):
+            # `.public()` reads the view restrictions: don't query while building the schema.
+            return self.page_model.objects.none()
+        return self.page_model.objects.live().public().order_by("path")
+
+
+class TrainingPathViewSet(LivePagesViewSet):
     serializer_class = TrainingPathSerializer
     filterset_class = TrainingPathFilter
-    permission_classes = [AllowAny]
     ordering_fields = ["title", "duration_hours"]
     ordering = ["path"]
 
     def get_queryset(self):
-        return TrainingPathPage.objects.live().public().prefetch_related("audiences").order_by(
-            "path"
-        )
+        return self.live_pages().prefetch_related("audiences")
 
 
 class ParentPageFilter(django_filters.FilterSet):
@@ -191,26 +196,22 @@ class LessonFilter(ParentPageFilter):
         fields = ["module", "required"]
 
 
-class ModuleViewSet(viewsets.ReadOnlyModelViewSet):
+class ModuleViewSet(LivePagesViewSet):
+    page_model = ModulePage
     serializer_class = ModuleSerializer
     filterset_class = ModuleFilter
-    permission_classes = [AllowAny]
 
     def get_queryset(self):
         targets = ModuleCompetence.objects.select_related("competence__area__framework")
-        return (
-            ModulePage.objects.live().public()
-            .prefetch_related(Prefetch("competences", queryset=targets))
-            .order_by("path")
-        )
+        return self.live_pages().prefetch_related(Prefetch("competences", queryset=targets))
 
 
-class LessonViewSet(viewsets.ReadOnlyModelViewSet):
+class LessonViewSet(LivePagesViewSet):
+    page_model = LessonPage
     filterset_class = LessonFilter
-    permission_classes = [AllowAny]
 
     def get_queryset(self):
-        queryset = LessonPage.objects.live().public().order_by("path")
+        queryset = self.live_pages()
         if self.action == "list":
             queryset = queryset.defer("body")
         return queryset
