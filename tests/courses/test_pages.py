@@ -151,3 +151,9 @@ def test_english_is_available_through_the_switcher(client, home):
 def test_french_is_the_default_language(client, home):
     html = client.get("/").content.decode()
     assert "Aller au contenu principal" in html
+
+
+@pytest.mark.django_db
+def test_browser_language_does_not_override_french(client, home):
+    html = client.get("/", headers={"accept-language": "en-US,en;q=0.9"}).content.decode()
+    assert '<html lang="fr">' in html
