@@ -1,11 +1,20 @@
 from django import forms
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Max
 from django.http import HttpResponseNotAllowed
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    HelpPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    ObjectList,
+    TabbedInterface,
+)
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
@@ -24,7 +33,7 @@ from .referential import (
 __all__ = [
     "Audience", "CatalogueIndexPage", "Competence", "CompetenceArea", "CompetenceFramework",
     "CompetenceLevel", "HomePage", "LessonPage", "ModuleCompetence", "ModulePage",
-    "TrainingPathPage",
+    "PathCompetenceRequirement", "TrainingPathPage",
 ]
 
 
@@ -138,6 +147,16 @@ class TrainingPathPage(Page):
         _("open to self-enrolment"), default=False,
         help_text=_("Learners may enrol themselves from the path page."),
     )
+    trainers = ParentalManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="trained_paths",
+        limit_choices_to={"is_trainer": True}, verbose_name=_("trainers"),
+        help_text=_("Trainers who follow every learner of this path."),
+    )
+    min_attendance_rate = models.DecimalField(
+        _("minimum attendance rate (%)"), max_digits=5, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("Leave empty when attendance does not count for completion."),
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -155,7 +174,23 @@ class TrainingPathPage(Page):
             heading=_("Contact"),
         ),
         FieldPanel("self_enrolment"),
+        FieldPanel("trainers", widget=forms.CheckboxSelectMultiple),
     ]
+    completion_panels = [
+        HelpPanel(content=_(
+            "A learner completes the path when every module marked as required is complete, "
+            "the attendance rate reaches the minimum below (if any) and each competence listed "
+            "is validated at least at its level."
+        )),
+        FieldPanel("min_attendance_rate"),
+        InlinePanel("competence_requirements", label=_("Required competence level")),
+    ]
+    edit_handler = TabbedInterface([
+        ObjectList(content_panels, heading=_("Content")),
+        ObjectList(completion_panels, heading=_("Completion rule")),
+        ObjectList(Page.promote_panels, heading=_("Promote")),
+        ObjectList(Page.settings_panels, heading=_("Settings")),
+    ])
     search_fields = [
         *Page.search_fields,
         index.SearchField("summary"),
@@ -208,11 +243,15 @@ class ModulePage(Page):
         _("duration (hours)"), max_digits=6, decimal_places=1, default=0,
         validators=[MinValueValidator(0)],
     )
+    required = models.BooleanField(
+        _("required for completion"), default=True,
+        help_text=_("The path is complete only when this module is."),
+    )
 
     content_panels = [
         *Page.content_panels,
         FieldPanel("summary"),
-        FieldPanel("duration_hours"),
+        FieldRowPanel([FieldPanel("duration_hours"), FieldPanel("required")]),
         InlinePanel("competences", label=_("Targeted competences"), heading=_("Competences")),
     ]
     parent_page_types = ["courses.TrainingPathPage"]
@@ -262,6 +301,29 @@ class ModuleCompetence(Orderable):
 
     def __str__(self):
         return f"{self.competence} → {self.target_level}"
+
+
+class PathCompetenceRequirement(Orderable):
+    """A competence level the learner must have validated to complete the path."""
+
+    path = ParentalKey(TrainingPathPage, on_delete=models.CASCADE,
+                       related_name="competence_requirements")
+    competence = models.ForeignKey(
+        Competence, on_delete=models.PROTECT, related_name="path_requirements",
+        verbose_name=_("competence"),
+    )
+    level = models.PositiveSmallIntegerField(
+        _("level"), validators=[MinValueValidator(MIN_LEVEL), MaxValueValidator(MAX_LEVEL)]
+    )
+
+    panels = [FieldPanel("competence"), FieldPanel("level")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("required competence level")
+        constraints = [
+            models.UniqueConstraint(fields=["path", "competence"],
+                                    name="unique_path_requirement"),
+        ]
 
 
 class LessonPage(Page):

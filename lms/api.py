@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from courses import api as courses_api
+from lms.progress import api as progress_api
 
 router = DefaultRouter()
 router.register("paths", courses_api.TrainingPathViewSet, basename="path")
@@ -10,3 +11,4 @@ router.register("modules", courses_api.ModuleViewSet, basename="module")
 router.register("lessons", courses_api.LessonViewSet, basename="lesson")
 router.register("frameworks", courses_api.CompetenceFrameworkViewSet, basename="framework")
 router.register("competences", courses_api.CompetenceViewSet, basename="competence")
+progress_api.register(router)

@@ -3,6 +3,7 @@ from django.utils import translation
 
 from courses.referential import referential_load_all
 from tests.accounts.factories import LearnerFactory, ManagerFactory, TrainerFactory
+from tests.cohorts.factories import CohortFactory
 from tests.courses.factories import (
     AudienceFactory,
     CatalogueFactory,
@@ -11,6 +12,7 @@ from tests.courses.factories import (
     ModuleFactory,
     TrainingPathFactory,
 )
+from tests.progress.factories import EnrollmentFactory
 
 
 @pytest.fixture(autouse=True)
@@ -66,3 +68,13 @@ def trainer(db):
 @pytest.fixture
 def manager(db):
     return ManagerFactory()
+
+
+@pytest.fixture
+def cohort(path, trainer):
+    return CohortFactory(path=path, trainers=[trainer])
+
+
+@pytest.fixture
+def enrollment(learner, path, cohort):
+    return EnrollmentFactory(learner=learner, path=path, cohort=cohort)

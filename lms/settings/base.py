@@ -22,6 +22,8 @@ INSTALLED_APPS = [
     "lms.accounts",
     "lms.core",
     "lms.demo",
+    "lms.cohorts",
+    "lms.progress",
     "courses",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

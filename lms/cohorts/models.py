@@ -1,0 +1,52 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class CohortQuerySet(models.QuerySet):
+    def trained_by(self, user):
+        return self.filter(trainers=user)
+
+    def running_on(self, day):
+        return self.filter(start_date__lte=day, end_date__gte=day)
+
+
+class Cohort(models.Model):
+    """One run of a training path (a group, a promotion) with its dates and learners.
+
+    Learners belong to a cohort through their enrolment in the path."""
+
+    name = models.CharField(_("name"), max_length=150)
+    path = models.ForeignKey(
+        "courses.TrainingPathPage", on_delete=models.PROTECT, related_name="cohorts",
+        verbose_name=_("training path"),
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
+    trainers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="trained_cohorts", blank=True,
+        limit_choices_to={"is_trainer": True}, verbose_name=_("trainers"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CohortQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("cohort")
+        verbose_name_plural = _("cohorts")
+        ordering = ["-start_date", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gte=models.F("start_date")),
+                                   name="cohort_ends_after_start"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("The end date is before the start date.")})

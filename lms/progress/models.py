@@ -1,0 +1,209 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from courses.referential import MAX_LEVEL, MIN_LEVEL
+
+from .enums import (
+    AssessmentKind,
+    AssessmentMethod,
+    CompletionSource,
+    EnrollmentSource,
+    EnrollmentStatus,
+)
+
+
+class EnrollmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Object-level scope: a learner sees their own, a trainer those of the paths and
+        cohorts they train, a manager all."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_manager or user.is_superuser:
+            return self
+        scope = Q(learner=user)
+        if user.is_trainer:
+            scope |= Q(cohort__trainers=user) | Q(path__trainers=user)
+        return self.filter(scope).distinct()
+
+    def current(self):
+        return self.filter(status__in=[EnrollmentStatus.PENDING, EnrollmentStatus.ACTIVE,
+                                       EnrollmentStatus.COMPLETED])
+
+    def of_path(self, path):
+        return self.filter(path=path)
+
+
+class Enrollment(models.Model):
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments",
+        verbose_name=_("learner"),
+    )
+    path = models.ForeignKey(
+        "courses.TrainingPathPage", on_delete=models.PROTECT, related_name="enrollments",
+        verbose_name=_("training path"),
+    )
+    cohort = models.ForeignKey(
+        "cohorts.Cohort", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="enrollments", verbose_name=_("cohort"),
+    )
+    status = models.CharField(_("status"), max_length=20, choices=EnrollmentStatus.choices,
+                              default=EnrollmentStatus.ACTIVE)
+    status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
+    source = models.CharField(_("source"), max_length=10, choices=EnrollmentSource.choices)
+    enrolled_at = models.DateTimeField(_("enrolled at"), default=timezone.now)
+    enrolled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("enrolled by"),
+    )
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+
+    objects = EnrollmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        ordering = ["-enrolled_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "path"], name="one_enrollment_per_path"),
+            models.CheckConstraint(
+                condition=~Q(status=EnrollmentStatus.COMPLETED) | Q(completed_at__isnull=False),
+                name="completed_enrollment_has_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["path", "status"])]
+
+    def __str__(self):
+        return f"{self.learner} → {self.path}"
+
+
+class EnrollmentStatusChange(models.Model):
+    """Every change of an enrolment's status, with its date: the history is never rewritten."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE,
+                                   related_name="status_changes")
+    from_status = models.CharField(max_length=20, choices=EnrollmentStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=EnrollmentStatus.choices)
+    changed_at = models.DateTimeField(default=timezone.now)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("enrolment status change")
+        ordering = ["changed_at", "pk"]
+
+    def __str__(self):
+        return f"{self.enrollment}: {self.from_status or '∅'} → {self.to_status}"
+
+
+class LessonCompletionQuerySet(models.QuerySet):
+    def within(self, page):
+        """Completions of lessons under a path or module, through the page tree."""
+        return self.filter(lesson__path__startswith=page.path)
+
+
+class LessonCompletion(models.Model):
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="lesson_completions")
+    lesson = models.ForeignKey("courses.LessonPage", on_delete=models.CASCADE,
+                               related_name="completions")
+    completed_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=10, choices=CompletionSource.choices,
+                              default=CompletionSource.MANUAL)
+
+    objects = LessonCompletionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("lesson completion")
+        verbose_name_plural = _("lesson completions")
+        ordering = ["-completed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "lesson"], name="one_completion_per_lesson"),
+        ]
+
+    def __str__(self):
+        return f"{self.learner} ✓ {self.lesson}"
+
+
+class QuizAttempt(models.Model):
+    """A scored submission of a quiz block; attempts are kept, the best one counts."""
+
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="quiz_attempts")
+    lesson = models.ForeignKey("courses.LessonPage", on_delete=models.CASCADE,
+                               related_name="quiz_attempts")
+    block_id = models.CharField(max_length=64)
+    score = models.PositiveSmallIntegerField(validators=[MaxValueValidator(100)])
+    pass_mark = models.PositiveSmallIntegerField(validators=[MaxValueValidator(100)])
+    passed = models.BooleanField()
+    answers = models.JSONField(default=dict)
+    submitted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("quiz attempt")
+        ordering = ["-submitted_at"]
+        indexes = [models.Index(fields=["learner", "lesson"])]
+
+    def __str__(self):
+        return f"{self.learner} · {self.lesson} · {self.score} %"
+
+
+class CompetenceAssessmentQuerySet(models.QuerySet):
+    def validations(self):
+        return self.filter(kind=AssessmentKind.VALIDATION)
+
+    def of_learner(self, learner):
+        return self.filter(learner=learner)
+
+
+class CompetenceAssessment(models.Model):
+    """A level on a competence: the learner's own positioning (initial, final) or a trainer's
+    validation. Rows are only ever added; a learner's current level is derived from them."""
+
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="competence_assessments", verbose_name=_("learner"))
+    competence = models.ForeignKey("courses.Competence", on_delete=models.PROTECT,
+                                   related_name="assessments", verbose_name=_("competence"))
+    path = models.ForeignKey(
+        "courses.TrainingPathPage", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="competence_assessments", verbose_name=_("training path"),
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=AssessmentKind.choices)
+    level = models.PositiveSmallIntegerField(
+        _("level"), validators=[MinValueValidator(MIN_LEVEL), MaxValueValidator(MAX_LEVEL)]
+    )
+    method = models.CharField(_("method"), max_length=15, choices=AssessmentMethod.choices)
+    evidence = models.TextField(_("evidence"), blank=True)
+    assessed_on = models.DateField(_("date"), default=timezone.localdate)
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("assessed by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CompetenceAssessmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("competence assessment")
+        verbose_name_plural = _("competence assessments")
+        ordering = ["-assessed_on", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level__gte=MIN_LEVEL, level__lte=MAX_LEVEL),
+                name="assessment_level_in_range",
+            ),
+            # Self-positioning is the learner's own; a validation says how it was observed.
+            models.CheckConstraint(
+                condition=(Q(kind=AssessmentKind.VALIDATION) & ~Q(method=AssessmentMethod.SELF))
+                | (~Q(kind=AssessmentKind.VALIDATION) & Q(method=AssessmentMethod.SELF)),
+                name="assessment_method_matches_kind",
+            ),
+        ]
+        indexes = [models.Index(fields=["learner", "competence", "kind"])]
+
+    def __str__(self):
+        return f"{self.learner} · {self.competence.code} · {self.get_kind_display()} {self.level}"

@@ -1,0 +1,23 @@
+"""Who may act on which path: managers on all, trainers on the paths and cohorts they train."""
+
+from django.db.models import Q
+
+from courses.models import TrainingPathPage
+
+
+def is_manager(user) -> bool:
+    return user.is_authenticated and (user.is_manager or user.is_superuser)
+
+
+def paths_managed_by(user):
+    """Paths whose learners `user` may follow, enrol and assess."""
+    paths = TrainingPathPage.objects.all()
+    if is_manager(user):
+        return paths
+    if not (user.is_authenticated and user.is_trainer):
+        return paths.none()
+    return paths.filter(Q(trainers=user) | Q(cohorts__trainers=user)).distinct()
+
+
+def can_manage_path(user, path) -> bool:
+    return is_manager(user) or paths_managed_by(user).filter(pk=path.pk).exists()
