@@ -9,19 +9,25 @@ from django.utils.translation import gettext as _
 
 from courses.models import LessonPage, ModulePage
 
-# The attendance app plugs its rate in here (see AttendanceConfig.ready); until it does, or for
-# an enrolment without any marked session, the rate is unknown (None).
-AttendanceRate = Callable[["Enrollment"], Decimal | None]  # noqa: F821
-_attendance_rate: AttendanceRate = lambda enrollment: None  # noqa: E731
+# The attendance app plugs its figures in here (`register_attendance`, from its AppConfig.ready).
+# Until it does, or for an enrolment without any marked session, they are unknown (None).
+AttendanceFigure = Callable[["Enrollment"], Decimal | None]  # noqa: F821
+_providers: dict[str, AttendanceFigure] = {}
 
 
-def register_attendance_rate(provider: AttendanceRate) -> None:
-    global _attendance_rate
-    _attendance_rate = provider
+def register_attendance(*, rate: AttendanceFigure, hours: AttendanceFigure) -> None:
+    _providers.update(rate=rate, hours=hours)
 
 
 def attendance_rate(enrollment) -> Decimal | None:
-    return _attendance_rate(enrollment)
+    """Percentage of attendance over past, marked, non-cancelled sessions."""
+    provider = _providers.get("rate")
+    return provider(enrollment) if provider else None
+
+
+def attended_hours(enrollment) -> Decimal | None:
+    provider = _providers.get("hours")
+    return provider(enrollment) if provider else None
 
 
 @dataclass
@@ -85,3 +91,13 @@ def completion_check(enrollment) -> CompletionReport:
                     % {"code": requirement.competence.code, "level": requirement.level}
                 )
     return report
+
+
+def upcoming_sessions(learner, *, limit: int = 5) -> list:
+    """The learner's next scheduled sessions, once the attendance app provides them."""
+    provider = _providers.get("upcoming")
+    return provider(learner, limit) if provider else []
+
+
+def register_upcoming_sessions(provider) -> None:
+    _providers["upcoming"] = provider

@@ -3,8 +3,11 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db.models import Q
+
 from courses.models import LessonPage, ModuleCompetence, ModulePage
 
+from .enums import AssessmentKind
 from .models import CompetenceAssessment, LessonCompletion
 
 
@@ -70,3 +73,112 @@ def completions_by_learner(learners, path) -> dict[int, set[int]]:
     for learner_id, lesson_id in rows:
         done[learner_id].add(lesson_id)
     return done
+
+
+@dataclass
+class CompetenceProgress:
+    competence: object
+    target: int
+    initial: int | None = None
+    final: int | None = None
+    current: int | None = None
+
+
+@dataclass
+class PathProgress:
+    enrollment: object
+    modules: list[ModuleOutline]
+    done: set[int]
+    competences: list[CompetenceProgress]
+    attendance_rate: object = None
+    attended_hours: object = None
+
+    @property
+    def path(self):
+        return self.enrollment.path
+
+    @property
+    def lessons(self) -> list[LessonPage]:
+        return [lesson for outline in self.modules for lesson in outline.lessons]
+
+    @property
+    def lessons_total(self) -> int:
+        return len(self.lessons)
+
+    @property
+    def lessons_done(self) -> int:
+        return sum(1 for lesson in self.lessons if lesson.pk in self.done)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.lessons_done / self.lessons_total) if self.lessons_total else 0
+
+    @property
+    def modules_done(self) -> int:
+        return sum(1 for outline in self.modules
+                   if all(pk in self.done for pk in outline.required_lesson_ids))
+
+    @property
+    def next_lesson(self) -> LessonPage | None:
+        return next((lesson for lesson in self.lessons if lesson.pk not in self.done), None)
+
+
+def learner_progress(learner, enrollments=None) -> list[PathProgress]:
+    """Everything "Mon parcours" shows, in a fixed number of queries whatever the number of
+    paths, lessons and assessments."""
+    from courses.models import Competence
+
+    from .completion import attendance_rate, attended_hours
+    from .models import Enrollment
+
+    if enrollments is None:
+        enrollments = (Enrollment.objects.filter(learner=learner).current()
+                       .select_related("path", "cohort").order_by("-enrolled_at"))
+    enrollments = list(enrollments)
+    if not enrollments:
+        return []
+    prefixes = Q()
+    for enrollment in enrollments:
+        prefixes |= Q(path__startswith=enrollment.path.path)
+    modules = list(ModulePage.objects.live().filter(prefixes).order_by("path"))
+    lessons = list(LessonPage.objects.live().filter(prefixes).order_by("path").defer("body"))
+    done = set(LessonCompletion.objects.filter(learner=learner).values_list("lesson_id",
+                                                                            flat=True))
+    target_rows = list(ModuleCompetence.objects.filter(
+        module__in=[module.pk for module in modules]).values_list(
+        "module__path", "competence_id", "target_level"))
+    competence_ids = {competence_id for _path, competence_id, _level in target_rows}
+    competences = {c.pk: c for c in Competence.objects.with_framework().filter(
+        pk__in=competence_ids)}
+    levels = latest_levels_by_kind([learner], competence_ids)
+
+    result = []
+    for enrollment in enrollments:
+        steplen = enrollment.path.steplen
+        outlines = [ModuleOutline(module) for module in modules
+                    if module.path[:-steplen] == enrollment.path.path]
+        by_path = {outline.module.path: outline for outline in outlines}
+        for lesson in lessons:
+            outline = by_path.get(lesson.path[:-steplen])
+            if outline:
+                outline.lessons.append(lesson)
+        targets: dict[int, int] = {}
+        for module_path, competence_id, level in target_rows:
+            if module_path.startswith(enrollment.path.path):
+                targets[competence_id] = max(level, targets.get(competence_id, 0))
+        profile = [
+            CompetenceProgress(
+                competence=competences[competence_id], target=target,
+                initial=levels.get((learner.pk, competence_id, AssessmentKind.INITIAL)),
+                final=levels.get((learner.pk, competence_id, AssessmentKind.FINAL)),
+                current=levels.get((learner.pk, competence_id, AssessmentKind.VALIDATION)),
+            )
+            for competence_id, target in targets.items()
+        ]
+        profile.sort(key=lambda item: (item.competence.area.framework.code,
+                                       item.competence.code))
+        result.append(PathProgress(
+            enrollment=enrollment, modules=outlines, done=done, competences=profile,
+            attendance_rate=attendance_rate(enrollment), attended_hours=attended_hours(enrollment),
+        ))
+    return result
