@@ -9,25 +9,29 @@ from django.utils.translation import gettext as _
 
 from courses.models import LessonPage, ModulePage
 
-# The attendance app plugs its figures in here (`register_attendance`, from its AppConfig.ready).
-# Until it does, or for an enrolment without any marked session, they are unknown (None).
-AttendanceFigure = Callable[["Enrollment"], Decimal | None]  # noqa: F821
-_providers: dict[str, AttendanceFigure] = {}
+# The attendance app plugs its figures in here (`register_attendance`, from its AppConfig.ready):
+# a function taking enrolments and returning {enrolment id: (rate %, hours attended)} in a fixed
+# number of queries. Until it does, or without marked sessions, both are unknown (None).
+AttendanceFigures = Callable[[list], dict[int, tuple[Decimal | None, Decimal | None]]]
+_providers: dict[str, Callable] = {}
 
 
-def register_attendance(*, rate: AttendanceFigure, hours: AttendanceFigure) -> None:
-    _providers.update(rate=rate, hours=hours)
+def register_attendance(figures: AttendanceFigures) -> None:
+    _providers["figures"] = figures
+
+
+def attendance_figures(enrollments) -> dict[int, tuple[Decimal | None, Decimal | None]]:
+    provider = _providers.get("figures")
+    return provider(list(enrollments)) if provider else {}
 
 
 def attendance_rate(enrollment) -> Decimal | None:
     """Percentage of attendance over past, marked, non-cancelled sessions."""
-    provider = _providers.get("rate")
-    return provider(enrollment) if provider else None
+    return attendance_figures([enrollment]).get(enrollment.pk, (None, None))[0]
 
 
 def attended_hours(enrollment) -> Decimal | None:
-    provider = _providers.get("hours")
-    return provider(enrollment) if provider else None
+    return attendance_figures([enrollment]).get(enrollment.pk, (None, None))[1]
 
 
 @dataclass

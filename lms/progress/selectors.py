@@ -128,7 +128,7 @@ def learner_progress(learner, enrollments=None) -> list[PathProgress]:
     paths, lessons and assessments."""
     from courses.models import Competence
 
-    from .completion import attendance_rate, attended_hours
+    from .completion import attendance_figures
     from .models import Enrollment
 
     if enrollments is None:
@@ -151,6 +151,7 @@ def learner_progress(learner, enrollments=None) -> list[PathProgress]:
     competences = {c.pk: c for c in Competence.objects.with_framework().filter(
         pk__in=competence_ids)}
     levels = latest_levels_by_kind([learner], competence_ids)
+    attendance = attendance_figures(enrollments)
 
     result = []
     for enrollment in enrollments:
@@ -179,6 +180,7 @@ def learner_progress(learner, enrollments=None) -> list[PathProgress]:
                                        item.competence.code))
         result.append(PathProgress(
             enrollment=enrollment, modules=outlines, done=done, competences=profile,
-            attendance_rate=attendance_rate(enrollment), attended_hours=attended_hours(enrollment),
+            attendance_rate=attendance.get(enrollment.pk, (None, None))[0],
+            attended_hours=attendance.get(enrollment.pk, (None, None))[1],
         ))
     return result

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "lms.demo",
     "lms.cohorts",
     "lms.progress",
+    "lms.attendance",
     "courses",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

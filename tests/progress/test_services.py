@@ -137,9 +137,12 @@ def test_attendance_minimum_uses_the_attendance_seam(enrollment, plain_lesson, m
     services.lesson_complete(learner=enrollment.learner, lesson=plain_lesson)
     report = completion.completion_check(enrollment)
     assert not report.complete and report.attendance_rate is None
-    monkeypatch.setitem(completion._providers, "rate", lambda e: Decimal("75"))
+    def rate_of(value):
+        return lambda enrollments: {e.pk: (Decimal(value), None) for e in enrollments}
+
+    monkeypatch.setitem(completion._providers, "figures", rate_of("75"))
     assert not completion.completion_check(enrollment).complete
-    monkeypatch.setitem(completion._providers, "rate", lambda e: Decimal("90"))
+    monkeypatch.setitem(completion._providers, "figures", rate_of("90"))
     assert completion.completion_check(enrollment).complete
 
 

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AttendanceConfig(AppConfig):
+    name = "lms.attendance"
+    label = "attendance"
+    verbose_name = _("Attendance")
+
+    def ready(self):
+        from lms.progress.completion import register_attendance, register_upcoming_sessions
+
+        from . import selectors
+
+        register_attendance(selectors.enrollment_figures)
+        register_upcoming_sessions(selectors.upcoming_sessions_of)

@@ -1,0 +1,266 @@
+import datetime
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
+
+from .enums import AlertKind, HalfDay, SignatureMethod
+
+NOON = datetime.time(13, 0)
+
+
+@register_setting(icon="date")
+class AttendanceSettings(BaseGenericSetting):
+    consecutive_absences = models.PositiveSmallIntegerField(
+        _("alert after this many consecutive absences"), default=3,
+        validators=[MinValueValidator(1)],
+    )
+    rate_threshold = models.DecimalField(
+        _("alert under this attendance rate (%)"), max_digits=5, decimal_places=2,
+        default=Decimal("70"), validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    rate_minimum_sessions = models.PositiveSmallIntegerField(
+        _("sessions marked before the rate alert applies"), default=4,
+    )
+    checkin_window_seconds = models.PositiveIntegerField(
+        _("check-in code lifetime (seconds)"), default=60,
+        validators=[MinValueValidator(15), MaxValueValidator(600)],
+    )
+
+    panels = [FieldPanel("consecutive_absences"), FieldPanel("rate_threshold"),
+              FieldPanel("rate_minimum_sessions"), FieldPanel("checkin_window_seconds")]
+
+    class Meta:
+        verbose_name = _("attendance settings")
+
+
+class AttendanceStatusQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True).order_by("sort_order")
+
+
+class AttendanceStatus(models.Model):
+    """A status a trainer can give (present, late…), with its weight in the attendance rate."""
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    label = models.CharField(_("label"), max_length=60)
+    weight = models.DecimalField(
+        _("weight in the rate"), max_digits=3, decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=_("1 counts fully as present, 0 as absent."),
+    )
+    attended = models.BooleanField(
+        _("counts as attended"), help_text=_("Its hours count as hours attended."),
+    )
+    is_absence = models.BooleanField(
+        _("is an absence"), help_text=_("Counts towards the consecutive-absence alert."),
+    )
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = AttendanceStatusQuerySet.as_manager()
+
+    panels = [FieldPanel("label"), FieldPanel("code"), FieldPanel("weight"),
+              FieldPanel("attended"), FieldPanel("is_absence"), FieldPanel("sort_order"),
+              FieldPanel("active")]
+
+    class Meta:
+        verbose_name = _("attendance status")
+        verbose_name_plural = _("attendance statuses")
+        ordering = ["sort_order", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weight__gte=0, weight__lte=1),
+                                   name="status_weight_between_0_and_1"),
+        ]
+
+    def __str__(self):
+        return self.label
+
+
+def new_checkin_secret() -> str:
+    return secrets.token_hex(16)
+
+
+class SessionQuerySet(models.QuerySet):
+    def scheduled(self):
+        return self.filter(cancelled_at__isnull=True)
+
+    def past(self, now=None):
+        now = timezone.localtime(now)
+        return self.filter(Q(date__lt=now.date()) | Q(date=now.date(), end_time__lte=now.time()))
+
+    def on(self, day):
+        return self.filter(date=day)
+
+    def trained_by(self, user):
+        return self.filter(Q(trainer=user) | Q(cohort__trainers=user)).distinct()
+
+
+class Session(models.Model):
+    """One scheduled class (séance) of a cohort."""
+
+    cohort = models.ForeignKey("cohorts.Cohort", on_delete=models.CASCADE,
+                               related_name="sessions", verbose_name=_("cohort"))
+    date = models.DateField(_("date"))
+    start_time = models.TimeField(_("start time"))
+    end_time = models.TimeField(_("end time"))
+    module = models.ForeignKey("courses.ModulePage", on_delete=models.SET_NULL, null=True,
+                               blank=True, related_name="+", verbose_name=_("module covered"))
+    trainer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                blank=True, related_name="sessions_given",
+                                verbose_name=_("trainer"))
+    room = models.CharField(_("room"), max_length=100, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True)
+    locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
+    locked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                  null=True, blank=True, related_name="+")
+    countersignature_svg = models.TextField(_("trainer's countersignature"), blank=True)
+    countersigned_at = models.DateTimeField(null=True, blank=True)
+    checkin_secret = models.CharField(max_length=32, default=new_checkin_secret, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["date", "start_time", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_time__gt=F("start_time")),
+                                   name="session_ends_after_start"),
+        ]
+        indexes = [models.Index(fields=["cohort", "date"])]
+
+    def __str__(self):
+        return f"{self.cohort} — {self.date:%d/%m/%Y} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+
+    @property
+    def half_day(self) -> HalfDay:
+        return HalfDay.MORNING if self.start_time < NOON else HalfDay.AFTERNOON
+
+    @property
+    def duration_minutes(self) -> int:
+        start = datetime.datetime.combine(self.date, self.start_time)
+        end = datetime.datetime.combine(self.date, self.end_time)
+        return int((end - start).total_seconds() // 60)
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
+
+
+class Attendance(models.Model):
+    """A learner's mark and signature for one session. No row, or no status, means unmarked:
+    never counted as absent."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="marks")
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="attendance_marks")
+    status = models.ForeignKey(AttendanceStatus, on_delete=models.PROTECT, null=True,
+                               blank=True, related_name="+")
+    minutes_late = models.PositiveSmallIntegerField(default=0)
+    comment = models.CharField(max_length=300, blank=True)
+    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                  null=True, blank=True, related_name="+")
+    marked_at = models.DateTimeField(null=True, blank=True)
+    signature_svg = models.TextField(blank=True)
+    signature_method = models.CharField(max_length=10, choices=SignatureMethod.choices,
+                                        blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    # A change to a mark of a locked session must carry a fresh override stamp: the database
+    # trigger refuses it otherwise (see migration 0002).
+    override_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("attendance mark")
+        verbose_name_plural = _("attendance marks")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "learner"], name="one_mark_per_session"),
+        ]
+        indexes = [models.Index(fields=["learner", "session"])]
+
+    def __str__(self):
+        return f"{self.learner} · {self.session} · {self.status or '—'}"
+
+
+class AttendanceChange(models.Model):
+    """Audit trail of marks and signatures: rows are only inserted (a database trigger refuses
+    updates and deletes)."""
+
+    attendance = models.ForeignKey(Attendance, on_delete=models.PROTECT, related_name="changes")
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="+")
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                related_name="+")
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=300, blank=True)
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("attendance change")
+        ordering = ["changed_at", "pk"]
+
+    def __str__(self):
+        return f"{self.changed_at:%d/%m/%Y %H:%M} {self.attendance}"
+
+
+class AbsenceNotice(models.Model):
+    """An absence declared ahead by the learner, shown on the roll call."""
+
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="absence_notices")
+    cohort = models.ForeignKey("cohorts.Cohort", on_delete=models.CASCADE,
+                               related_name="absence_notices")
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("to"))
+    reason = models.CharField(_("reason"), max_length=300)
+    declared_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("absence notice")
+        ordering = ["start_date"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gte=F("start_date")),
+                                   name="absence_notice_dates_in_order"),
+        ]
+
+    def __str__(self):
+        return f"{self.learner} {self.start_date}–{self.end_date}"
+
+
+class AttendanceAlert(models.Model):
+    """One occurrence of an attendance problem; `key` makes each occurrence notify once."""
+
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="attendance_alerts")
+    cohort = models.ForeignKey("cohorts.Cohort", on_delete=models.CASCADE,
+                               related_name="attendance_alerts")
+    kind = models.CharField(max_length=20, choices=AlertKind.choices)
+    key = models.CharField(max_length=200)
+    details = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attendance alert")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "cohort", "kind", "key"],
+                                    name="one_alert_per_occurrence"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.learner}"

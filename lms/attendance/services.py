@@ -1,0 +1,283 @@
+"""Writes of sessions, marks and signatures. Every change of a mark or a signature is audited;
+a locked sheet changes only by a manager, with a reason."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lms.cohorts.models import Cohort
+from lms.progress.enums import EnrollmentStatus
+from lms.progress.permissions import is_manager
+
+from . import checkin
+from .enums import SignatureMethod
+from .models import (
+    AbsenceNotice,
+    Attendance,
+    AttendanceChange,
+    AttendanceSettings,
+    AttendanceStatus,
+    Session,
+)
+from .signatures import signature_svg
+
+AUDITED_FIELDS = ("status", "minutes_late", "comment", "signature_method", "signed_at")
+MAX_RECURRING = 200
+
+
+def can_take_roll_call(user, session: Session) -> bool:
+    if not user.is_authenticated:
+        return False
+    if is_manager(user):
+        return True
+    return user.is_trainer and (session.trainer_id == user.pk
+                                or session.cohort.trainers.filter(pk=user.pk).exists())
+
+
+def cohort_learner_ids(cohort: Cohort) -> set[int]:
+    return set(cohort.enrollments.exclude(status=EnrollmentStatus.WITHDRAWN)
+               .values_list("learner_id", flat=True))
+
+
+# Sessions -----------------------------------------------------------------------------------
+
+def session_create(*, cohort: Cohort, date, start_time, end_time, trainer=None, module=None,
+                   room: str = "") -> Session:
+    session = Session(cohort=cohort, date=date, start_time=start_time, end_time=end_time,
+                      trainer=trainer, module=module, room=room)
+    session.full_clean()
+    session.save()
+    return session
+
+
+@transaction.atomic
+def sessions_create_recurring(*, cohort: Cohort, first_date: datetime.date, start_time,
+                              end_time, weeks: int, skip_dates=(), trainer=None, module=None,
+                              room: str = "") -> list[Session]:
+    """A session every week on first_date's weekday, e.g. a club every Tuesday 14:00–16:00 for
+    10 weeks; skipped dates (holidays) are not replaced."""
+    if not 1 <= weeks <= MAX_RECURRING:
+        raise ValidationError({"weeks": _("Between 1 and %(max)s weeks.") % {
+            "max": MAX_RECURRING}})
+    if end_time <= start_time:
+        raise ValidationError({"end_time": _("The session must end after it starts.")})
+    skipped = set(skip_dates)
+    dates = [first_date + datetime.timedelta(weeks=n) for n in range(weeks)]
+    sessions = [Session(cohort=cohort, date=day, start_time=start_time, end_time=end_time,
+                        trainer=trainer, module=module, room=room)
+                for day in dates if day not in skipped]
+    return Session.objects.bulk_create(sessions)
+
+
+def session_cancel(*, session: Session, by, reason: str) -> Session:
+    if not can_take_roll_call(by, session):
+        raise PermissionDenied
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the session is cancelled.")})
+    session.cancelled_at = timezone.now()
+    session.cancel_reason = reason.strip()
+    session.save(update_fields=["cancelled_at", "cancel_reason"])
+    return session
+
+
+# Roll call ----------------------------------------------------------------------------------
+
+@dataclass
+class MarkInput:
+    learner_id: int
+    status: str | None  # a status code, or None for "unmarked"
+    minutes_late: int = 0
+    comment: str = ""
+
+
+def _snapshot(mark: Attendance, statuses_by_pk) -> dict:
+    status = statuses_by_pk.get(mark.status_id)
+    return {
+        "status": status.code if status else None,
+        "minutes_late": mark.minutes_late,
+        "comment": mark.comment,
+        "signature_method": mark.signature_method,
+        "signed_at": mark.signed_at.isoformat() if mark.signed_at else None,
+    }
+
+
+def _check_editable(session: Session, by, reason: str) -> bool:
+    """True when this write is a manager's override of a locked sheet."""
+    if session.is_cancelled:
+        raise ValidationError(_("This session is cancelled."))
+    if not session.is_locked:
+        if not can_take_roll_call(by, session):
+            raise PermissionDenied
+        return False
+    if not is_manager(by):
+        raise PermissionDenied(_("This sheet is locked: only a manager can change it."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for changing a locked sheet.")})
+    return True
+
+
+@transaction.atomic
+def roll_call_save(*, session: Session, by, marks: list[MarkInput], reason: str = ""
+                   ) -> dict[str, int]:
+    """Save the whole group's marks in one go. Re-submitting the same marks changes nothing;
+    learners left out or sent as unmarked stay unmarked."""
+    session = Session.objects.select_for_update().select_related("cohort").get(pk=session.pk)
+    override = _check_editable(session, by, reason)
+    statuses = {status.code: status for status in AttendanceStatus.objects.active()}
+    statuses_by_pk = {status.pk: status for status in AttendanceStatus.objects.all()}
+    allowed = cohort_learner_ids(session.cohort)
+    errors = {}
+    seen = set()
+    for index, item in enumerate(marks):
+        if item.learner_id not in allowed:
+            errors[f"marks[{index}].learner"] = _("This learner is not in the cohort.")
+        elif item.learner_id in seen:
+            errors[f"marks[{index}].learner"] = _("This learner appears twice.")
+        if item.status is not None and item.status not in statuses:
+            errors[f"marks[{index}].status"] = _("Unknown status.")
+        if not 0 <= item.minutes_late <= session.duration_minutes:
+            errors[f"marks[{index}].minutes_late"] = _("Minutes late must be between 0 and "
+                                                       "the session's length.")
+        seen.add(item.learner_id)
+    if errors:
+        raise ValidationError(errors)
+
+    now = timezone.now()
+    existing = {mark.learner_id: mark for mark in session.marks.all()}
+    to_create, to_update, changes = [], [], []
+    for item in marks:
+        status = statuses[item.status] if item.status else None
+        mark = existing.get(item.learner_id)
+        if mark is None:
+            if status is None and not item.comment:
+                continue  # still unmarked: nothing to record
+            mark = Attendance(session=session, learner_id=item.learner_id)
+            before = {}
+        else:
+            before = _snapshot(mark, statuses_by_pk)
+        mark.status = status
+        mark.minutes_late = item.minutes_late if status else 0
+        mark.comment = item.comment.strip()
+        after = _snapshot(mark, statuses_by_pk)
+        if before == after:
+            continue
+        mark.marked_by, mark.marked_at = by, now
+        if override:
+            mark.override_at = now
+        (to_update if mark.pk else to_create).append(mark)
+        changes.append((mark, before, after))
+    Attendance.objects.bulk_create(to_create)
+    Attendance.objects.bulk_update(to_update, ["status", "minutes_late", "comment",
+                                               "marked_by", "marked_at", "override_at"])
+    AttendanceChange.objects.bulk_create([
+        AttendanceChange(attendance=mark, session=session, learner_id=mark.learner_id,
+                         changed_by=by, changed_at=now, reason=reason.strip(),
+                         before=before, after=after)
+        for mark, before, after in changes
+    ])
+    return {"created": len(to_create), "updated": len(to_update),
+            "unchanged": len(marks) - len(changes)}
+
+
+# Signatures ---------------------------------------------------------------------------------
+
+def _sign(*, session: Session, learner_id: int, by, method: SignatureMethod, svg: str = "",
+          mark_present: bool, reason: str = "") -> Attendance:
+    if method == SignatureMethod.CHECK_IN:
+        override = False  # the learner's own check-in: checked by the caller
+    else:
+        override = _check_editable(session, by, reason)
+    statuses_by_pk = {status.pk: status for status in AttendanceStatus.objects.all()}
+    now = timezone.now()
+    mark = (Attendance.objects.select_for_update()
+            .filter(session=session, learner_id=learner_id).first())
+    before = _snapshot(mark, statuses_by_pk) if mark else {}
+    mark = mark or Attendance(session=session, learner_id=learner_id)
+    if mark_present and mark.status_id is None:
+        mark.status = AttendanceStatus.objects.get(code="present")
+        mark.marked_by, mark.marked_at = by, now
+    mark.signature_svg = svg
+    mark.signature_method = method
+    mark.signed_at = now
+    if override:
+        mark.override_at = now
+    mark.save()
+    AttendanceChange.objects.create(
+        attendance=mark, session=session, learner_id=learner_id, changed_by=by, changed_at=now,
+        reason=reason, before=before, after=_snapshot(mark, statuses_by_pk),
+    )
+    return mark
+
+
+@transaction.atomic
+def signature_draw(*, session: Session, learner_id: int, strokes: list[str], by,
+                   reason: str = "") -> Attendance:
+    """A learner signs on the trainer's device."""
+    if learner_id not in cohort_learner_ids(session.cohort):
+        raise ValidationError({"learner": _("This learner is not in the cohort.")})
+    return _sign(session=session, learner_id=learner_id, by=by, svg=signature_svg(strokes),
+                 method=SignatureMethod.DRAWN, mark_present=True, reason=reason)
+
+
+@transaction.atomic
+def signature_paper(*, session: Session, learner_id: int, by, reason: str = "") -> Attendance:
+    """Manual fallback: the learner signed the paper sheet kept by the trainer."""
+    if learner_id not in cohort_learner_ids(session.cohort):
+        raise ValidationError({"learner": _("This learner is not in the cohort.")})
+    return _sign(session=session, learner_id=learner_id, by=by, method=SignatureMethod.PAPER,
+                 mark_present=True, reason=reason)
+
+
+@transaction.atomic
+def checkin_with_code(*, session: Session, learner, code: str, now: float | None = None
+                      ) -> Attendance:
+    """Self check-in on the learner's phone with the code the trainer shows."""
+    if learner.pk not in cohort_learner_ids(session.cohort):
+        raise PermissionDenied(_("You are not a learner of this session."))
+    if session.is_cancelled:
+        raise ValidationError(_("This session is cancelled."))
+    if session.is_locked:
+        raise ValidationError(_("The sheet of this session is already closed."))
+    window = AttendanceSettings.load().checkin_window_seconds
+    if not checkin.code_is_valid(session, code, window_seconds=window, now=now):
+        raise ValidationError({"code": _("This code is wrong or has expired. Ask your trainer "
+                                         "for the code on screen now.")})
+    return _sign(session=session, learner_id=learner.pk, by=learner,
+                 method=SignatureMethod.CHECK_IN, mark_present=True)
+
+
+@transaction.atomic
+def session_lock(*, session: Session, by, strokes: list[str]) -> Session:
+    """The trainer countersigns and closes the sheet; from now on only a manager changes it."""
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    if not can_take_roll_call(by, session):
+        raise PermissionDenied
+    if session.is_locked:
+        return session
+    if session.is_cancelled:
+        raise ValidationError(_("This session is cancelled."))
+    session.countersignature_svg = signature_svg(strokes)
+    session.countersigned_at = session.locked_at = timezone.now()
+    session.locked_by = by
+    session.save(update_fields=["countersignature_svg", "countersigned_at", "locked_at",
+                                "locked_by"])
+    return session
+
+
+# Absences declared ahead --------------------------------------------------------------------
+
+def absence_declare(*, learner, cohort: Cohort, start_date, end_date, reason: str
+                    ) -> AbsenceNotice:
+    if learner.pk not in cohort_learner_ids(cohort):
+        raise PermissionDenied(_("You are not a learner of this cohort."))
+    if start_date < timezone.localdate():
+        raise ValidationError({"start_date": _("An absence is declared ahead, not afterwards.")})
+    notice = AbsenceNotice(learner=learner, cohort=cohort, start_date=start_date,
+                           end_date=end_date, reason=reason.strip())
+    notice.full_clean()
+    notice.save()
+    return notice
