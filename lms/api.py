@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from courses import api as courses_api
+from lms.attendance import api as attendance_api
 from lms.progress import api as progress_api
 
 router = DefaultRouter()
@@ -12,3 +13,4 @@ router.register("lessons", courses_api.LessonViewSet, basename="lesson")
 router.register("frameworks", courses_api.CompetenceFrameworkViewSet, basename="framework")
 router.register("competences", courses_api.CompetenceViewSet, basename="competence")
 progress_api.register(router)
+attendance_api.register(router)
