@@ -35,3 +35,12 @@ class CalloutKind(models.TextChoices):
     TIP = "tip", _("Tip")
     INFO = "info", _("Good to know")
     WARNING = "warning", _("Warning")
+
+
+class ActionType(models.TextChoices):
+    """Type of action on the Labour Ministry's certificate of completion model."""
+
+    TRAINING = "training", _("Training action")
+    SKILLS_ASSESSMENT = "skills_assessment", _("Skills assessment")
+    VAE = "vae", _("Validation of prior experience (VAE)")
+    APPRENTICESHIP = "apprenticeship", _("Apprenticeship training action")

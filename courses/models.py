@@ -20,7 +20,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from .blocks import LessonBodyBlock
-from .enums import Certification, Modality, PathKind
+from .enums import ActionType, Certification, Modality, PathKind
 from .referential import (
     MAX_LEVEL,
     MIN_LEVEL,
@@ -152,6 +152,16 @@ class TrainingPathPage(Page):
         limit_choices_to={"is_trainer": True}, verbose_name=_("trainers"),
         help_text=_("Trainers who follow every learner of this path."),
     )
+    action_type = models.CharField(
+        _("type of action"), max_length=20, choices=ActionType.choices,
+        default=ActionType.TRAINING,
+        help_text=_("Printed on the certificate of completion."),
+    )
+    auto_attestation = models.BooleanField(
+        _("issue the attestation automatically"), default=True,
+        help_text=_("Issue the end-of-training attestation as soon as a learner completes "
+                    "the path."),
+    )
     min_attendance_rate = models.DecimalField(
         _("minimum attendance rate (%)"), max_digits=5, decimal_places=2, null=True, blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
@@ -183,6 +193,8 @@ class TrainingPathPage(Page):
             "is validated at least at its level."
         )),
         FieldPanel("min_attendance_rate"),
+        FieldPanel("auto_attestation"),
+        FieldPanel("action_type"),
         InlinePanel("competence_requirements", label=_("Required competence level")),
     ]
     edit_handler = TabbedInterface([

@@ -47,6 +47,10 @@ class User(AbstractUser):
     last_name = models.CharField(_("last name"), max_length=150, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    employer = models.CharField(
+        _("employer"), max_length=200, blank=True,
+        help_text=_("Printed on the certificate of completion when known."),
+    )
     is_learner = models.BooleanField(_("learner"), default=False)
     is_trainer = models.BooleanField(_("trainer"), default=False)
     is_insertion_staff = models.BooleanField(_("insertion staff"), default=False)
@@ -94,6 +98,20 @@ class Organisation(BaseGenericSetting):
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     website = models.URLField(_("website"), blank=True)
+    logo = models.ForeignKey("wagtailimages.Image", on_delete=models.SET_NULL, null=True,
+                             blank=True, related_name="+", verbose_name=_("logo"))
+    signatory_name = models.CharField(_("signatory's name"), max_length=150, blank=True)
+    signatory_title = models.CharField(_("signatory's title"), max_length=150, blank=True)
+    signature_image = models.ForeignKey(
+        "wagtailimages.Image", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("signature image"),
+    )
+    stamp_image = models.ForeignKey("wagtailimages.Image", on_delete=models.SET_NULL, null=True,
+                                    blank=True, related_name="+", verbose_name=_("stamp"))
+    default_place = models.CharField(
+        _("place of signature"), max_length=120, blank=True,
+        help_text=_("Printed as “Fait à …” on documents; defaults to the city."),
+    )
 
     panels = [
         MultiFieldPanel([FieldPanel("name"), FieldPanel("legal_name")], heading=_("Identity")),
@@ -106,6 +124,12 @@ class Organisation(BaseGenericSetting):
             [FieldPanel("email"), FieldPanel("phone"), FieldPanel("website")],
             heading=_("Contact"),
         ),
+        MultiFieldPanel(
+            [FieldPanel("logo"), FieldPanel("signatory_name"), FieldPanel("signatory_title"),
+             FieldPanel("signature_image"), FieldPanel("stamp_image"),
+             FieldPanel("default_place")],
+            heading=_("Documents"),
+        ),
     ]
 
     class Meta:
@@ -113,6 +137,10 @@ class Organisation(BaseGenericSetting):
 
     def __str__(self):
         return self.name
+
+    @property
+    def place(self) -> str:
+        return self.default_place or self.city
 
     @property
     def full_address(self) -> str:

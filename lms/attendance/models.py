@@ -146,6 +146,9 @@ class Session(models.Model):
     def half_day(self) -> HalfDay:
         return HalfDay.MORNING if self.start_time < NOON else HalfDay.AFTERNOON
 
+    def get_half_day_label(self) -> str:
+        return str(self.half_day.label)
+
     @property
     def duration_minutes(self) -> int:
         start = datetime.datetime.combine(self.date, self.start_time)

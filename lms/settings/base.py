@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "lms.cohorts",
     "lms.progress",
     "lms.attendance",
+    "certificates",
     "courses",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -160,6 +161,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "lms.attendance.tasks.attendance_alerts_scan",
         "schedule": crontab(hour=6, minute=30),
     },
+    "documents-redispatch-stale": {
+        "task": "certificates.tasks.documents_redispatch_stale",
+        "schedule": 300.0,
+    },
 }
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -218,6 +223,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
         "wagtail": {"level": env("WAGTAIL_LOG_LEVEL", default="WARNING")},
     },
 }

@@ -70,7 +70,7 @@ def test_dashboard_query_count_is_fixed(client, catalogue, learner, trainer, ref
     build_paths(catalogue, learner, trainer, paths=paths, lessons=lessons)
     client.force_login(learner)
     client.get("/suivi/mon-parcours/")
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(17):
         response = client.get("/suivi/mon-parcours/")
     assert len(response.context["progress"]) == paths
 

@@ -1,0 +1,237 @@
+"""Requesting, rendering, re-issuing and revoking documents.
+
+A request creates the record first and enqueues its rendering on commit; rendering takes the
+record's pk, is idempotent (an issued document is never rendered again) and safe with retries
+and several workers (the final write happens under a row lock)."""
+
+import logging
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lms.progress.completion import completion_check
+from lms.progress.enums import EnrollmentStatus
+from lms.progress.permissions import can_manage_path, is_manager
+
+from .enums import DocumentKind, DocumentStatus
+from .models import Document, DocumentBatch
+from .rendering import render_pdf
+from .snapshots import build_snapshot
+
+logger = logging.getLogger(__name__)
+
+STALE_AFTER = timezone.timedelta(minutes=5)
+
+
+def _enqueue(document: Document) -> None:
+    from .tasks import document_render
+
+    transaction.on_commit(lambda: document_render.delay(document.pk))
+
+
+def _subject(kind, *, enrollment=None, session=None, cohort=None, week_start=None) -> str:
+    if kind in (DocumentKind.ATTESTATION, DocumentKind.CERTIFICATE):
+        return f"{kind}:enrollment:{enrollment.pk}"
+    if session is not None:
+        return f"{kind}:session:{session.pk}"
+    return f"{kind}:cohort:{cohort.pk}:{week_start.isoformat()}"
+
+
+def _check_request(kind, *, by, enrollment, session, cohort, override_reason) -> None:
+    if kind in (DocumentKind.ATTESTATION, DocumentKind.CERTIFICATE):
+        if enrollment is None:
+            raise ValidationError({"enrollment": _("Choose the learner's enrolment.")})
+        if by is not None and not can_manage_path(by, enrollment.path):
+            raise PermissionDenied
+        overridden = by is not None and is_manager(by) and override_reason.strip()
+        if (kind == DocumentKind.ATTESTATION and not overridden
+                and enrollment.status != EnrollmentStatus.COMPLETED
+                and not completion_check(enrollment).complete):
+            raise ValidationError({"override_reason": _(
+                "The learner has not completed the path: only a manager can issue the "
+                "attestation, with a reason.")})
+    else:
+        target = session.cohort if session is not None else cohort
+        if target is None:
+            raise ValidationError({"session": _("Choose a session or a cohort and week.")})
+        if by is not None and not (is_manager(by) or can_manage_path(by, target.path)):
+            raise PermissionDenied
+
+
+def document_request(*, kind: DocumentKind, by=None, enrollment=None, session=None,
+                     cohort=None, week_start=None, override_reason: str = "",
+                     batch: DocumentBatch | None = None) -> Document:
+    """The current document for this subject, created and enqueued if there is none.
+    Double clicks and concurrent requests get the same record."""
+    _check_request(kind, by=by, enrollment=enrollment, session=session, cohort=cohort,
+                   override_reason=override_reason)
+    subject = _subject(kind, enrollment=enrollment, session=session, cohort=cohort,
+                       week_start=week_start)
+    existing = Document.objects.filter(subject=subject).current().order_by("-version").first()
+    if existing:
+        if existing.status == DocumentStatus.FAILED:
+            existing.status = DocumentStatus.PENDING
+            existing.save(update_fields=["status"])
+            _enqueue(existing)
+        return existing
+    version = (Document.objects.filter(subject=subject).aggregate(v=Max("version"))["v"]
+               or 0) + 1
+    if enrollment is not None:
+        cohort = enrollment.cohort
+    elif session is not None:
+        cohort = session.cohort
+    try:
+        with transaction.atomic():
+            document = Document.objects.create(
+                kind=kind, subject=subject, version=version, requested_by=by,
+                enrollment=enrollment, learner=enrollment.learner if enrollment else None,
+                path=enrollment.path if enrollment else cohort.path, cohort=cohort,
+                session=session, week_start=week_start, override_reason=override_reason,
+                batch=batch,
+            )
+    except IntegrityError:  # another request created this version first
+        return Document.objects.get(subject=subject, version=version)
+    _enqueue(document)
+    return document
+
+
+def document_render(*, document_id: int) -> Document:
+    # 1. Claim: under a row lock, skip if issued, freeze the snapshot on the first attempt.
+    with transaction.atomic():
+        document = Document.objects.select_for_update().get(pk=document_id)
+        if document.status == DocumentStatus.ISSUED:
+            return document
+        document.status = DocumentStatus.RENDERING
+        document.attempts += 1
+        if not document.snapshot:
+            document.snapshot = build_snapshot(document)
+            document.snapshot["issued_on"] = timezone.localdate().isoformat()
+        document.save(update_fields=["status", "attempts", "snapshot"])
+    # 2. Render outside the lock: the slow part.
+    pdf, sha256 = render_pdf(document, document.snapshot)
+    # 3. Store, unless another worker finished first.
+    with transaction.atomic():
+        document = Document.objects.select_for_update().get(pk=document_id)
+        if document.status == DocumentStatus.ISSUED:
+            return document
+        document.issued_at = timezone.now()
+        document.pdf.save(f"{document.code}.pdf", ContentFile(pdf), save=False)
+        document.sha256 = sha256
+        document.status = DocumentStatus.ISSUED
+        document.error = ""
+        document.save(update_fields=["issued_at", "pdf", "sha256", "status", "error"])
+        if document.batch_id:
+            transaction.on_commit(lambda: _batch_maybe_archive(document.batch_id))
+    return document
+
+
+def document_fail(*, document_id: int, error: str) -> None:
+    Document.objects.filter(pk=document_id).exclude(status=DocumentStatus.ISSUED).update(
+        status=DocumentStatus.FAILED, error=error[:5000])
+
+
+def document_reissue(*, document: Document, by, reason: str) -> Document:
+    """A corrected version: re-reads today's facts; the old one shows as superseded."""
+    if not (is_manager(by) or (document.path and can_manage_path(by, document.path))):
+        raise PermissionDenied
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the document is issued again.")})
+    with transaction.atomic():
+        old = Document.objects.select_for_update().get(pk=document.pk)
+        if hasattr(old, "superseded_by") or old.revoked_at:
+            raise ValidationError(_("Only the current version can be issued again."))
+        new = Document.objects.create(
+            kind=old.kind, subject=old.subject, version=old.version + 1, requested_by=by,
+            enrollment=old.enrollment, learner=old.learner, path=old.path, cohort=old.cohort,
+            session=old.session, week_start=old.week_start, supersedes=old,
+            override_reason=reason.strip(),
+        )
+        _enqueue(new)
+    return new
+
+
+def document_revoke(*, document: Document, by, reason: str) -> Document:
+    if not is_manager(by):
+        raise PermissionDenied(_("Only a manager revokes a document."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for revoking the document.")})
+    document.revoked_at = timezone.now()
+    document.revoked_by = by
+    document.revoke_reason = reason.strip()
+    document.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+    return document
+
+
+def documents_redispatch_stale(*, older_than=STALE_AFTER) -> int:
+    """Re-enqueue documents left pending (broker down when asked) or stuck rendering."""
+    limit = timezone.now() - older_than
+    stale = list(Document.objects.filter(
+        status__in=[DocumentStatus.PENDING, DocumentStatus.RENDERING], requested_at__lt=limit,
+    ).values_list("pk", flat=True))
+    from .tasks import document_render
+
+    for pk in stale:
+        document_render.delay(pk)
+    return len(stale)
+
+
+# Batches ------------------------------------------------------------------------------------
+
+def batch_request(*, cohort, kind: DocumentKind, by) -> tuple[DocumentBatch, list[str]]:
+    """One document per learner of the cohort; learners who can't have one are reported."""
+    if not (is_manager(by) or can_manage_path(by, cohort.path)):
+        raise PermissionDenied
+    batch = DocumentBatch.objects.create(cohort=cohort, kind=kind, requested_by=by)
+    skipped = []
+    for enrollment in cohort.enrollments.exclude(status=EnrollmentStatus.WITHDRAWN) \
+            .select_related("learner", "path", "cohort"):
+        try:
+            document = document_request(kind=kind, by=by, enrollment=enrollment, batch=batch)
+        except ValidationError:
+            skipped.append(str(enrollment.learner))
+            continue
+        if document.batch_id != batch.pk:
+            Document.objects.filter(pk=document.pk).update(batch=batch)
+            if document.status == DocumentStatus.ISSUED:
+                transaction.on_commit(lambda: _batch_maybe_archive(batch.pk))
+    return batch, skipped
+
+
+def batch_progress(batch: DocumentBatch) -> dict[str, int]:
+    counts = dict.fromkeys(DocumentStatus.values, 0)
+    for status in batch.documents.values_list("status", flat=True):
+        counts[status] += 1
+    counts["total"] = sum(counts.values())
+    return counts
+
+
+def _batch_maybe_archive(batch_id: int) -> None:
+    from .tasks import batch_archive
+
+    batch = DocumentBatch.objects.get(pk=batch_id)
+    progress = batch_progress(batch)
+    if progress["total"] and progress[DocumentStatus.ISSUED] == progress["total"] \
+            and not batch.archive:
+        batch_archive.delay(batch_id)
+
+
+def batch_build_archive(*, batch_id: int) -> DocumentBatch:
+    import io
+    import zipfile
+
+    with transaction.atomic():
+        batch = DocumentBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.archive:
+            return batch
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for document in batch.documents.select_related("learner").order_by("pk"):
+                name = f"{document.get_kind_display()} - {document.learner} - {document.code}.pdf"
+                with document.pdf.open("rb") as handle:
+                    archive.writestr(name.replace("/", "-"), handle.read())
+        batch.archive.save(f"lot-{batch.pk}.zip", ContentFile(buffer.getvalue()))
+    return batch
