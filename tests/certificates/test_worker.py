@@ -1,0 +1,52 @@
+"""End to end through a real Celery worker on Redis."""
+
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from certificates import services
+from certificates.enums import DocumentKind, DocumentStatus
+from certificates.models import Document
+from certificates.tasks import document_render
+from tests.accounts.factories import LearnerFactory
+from tests.celery_worker import celery_worker, wait_for
+from tests.progress.factories import EnrollmentFactory
+
+pytestmark = [pytest.mark.integration,
+              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def issued(pk):
+    document = Document.objects.get(pk=pk)
+    return document if document.status == DocumentStatus.ISSUED else None
+
+
+def test_a_worker_issues_the_document_and_its_text_reads_back(path, cohort, trainer,
+                                                              organisation):
+    learner = LearnerFactory(first_name="Thị Thu Hà", last_name="Nguyễn")
+    enrollment = EnrollmentFactory(learner=learner, path=path, cohort=cohort)
+    with celery_worker():
+        document = services.document_request(kind=DocumentKind.CERTIFICATE, by=trainer,
+                                             enrollment=enrollment)
+        document = wait_for(lambda: issued(document.pk))
+    with document.pdf.open("rb") as handle:
+        text = PdfReader(io.BytesIO(handle.read())).pages[0].extract_text()
+    assert "Certificat de réalisation" in text
+    assert "Nguyễn" in text and "Thị Thu Hà" in text, text
+    assert document.code in text
+
+
+def test_duplicate_deliveries_to_two_workers_issue_one_document(completed, trainer):
+    with celery_worker(concurrency=2):
+        document = services.document_request(kind=DocumentKind.CERTIFICATE, by=trainer,
+                                             enrollment=completed)
+        for _ in range(4):  # retries, double clicks, redeliveries
+            document_render.delay(document.pk)
+        wait_for(lambda: issued(document.pk))
+        first = Document.objects.get(pk=document.pk)
+        wait_for(lambda: Document.objects.get(pk=document.pk).attempts >= 2, timeout=30)
+    assert Document.objects.filter(kind=DocumentKind.CERTIFICATE).count() == 1
+    final = Document.objects.get(pk=document.pk)
+    assert (final.sha256, final.pdf.name, final.issued_at) == (
+        first.sha256, first.pdf.name, first.issued_at)
