@@ -2,6 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
+from certificates.api import DocumentViewSet
 from courses import api as courses_api
 from lms.attendance import api as attendance_api
 from lms.progress import api as progress_api
@@ -14,3 +15,4 @@ router.register("frameworks", courses_api.CompetenceFrameworkViewSet, basename="
 router.register("competences", courses_api.CompetenceViewSet, basename="competence")
 progress_api.register(router)
 attendance_api.register(router)
+router.register("documents", DocumentViewSet, basename="document")
