@@ -1,2 +1,547 @@
+"""REST API of cohorts, sessions, attendance marks and absence notices. Every write of a
+session, a mark or a signature goes through lms.attendance.services; querysets are scoped to
+the caller, so a foreign object answers 404."""
+
+import re
+from contextlib import contextmanager
+
+import django_filters
+from django import forms
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+
+from lms.cohorts.models import Cohort
+from lms.progress.enums import EnrollmentStatus
+from lms.progress.models import Enrollment
+from lms.progress.permissions import is_manager
+
+from . import services
+from .models import AbsenceNotice, Attendance, Session
+from .serializers import (
+    AbsenceNoticeCreateSerializer,
+    AbsenceNoticeSerializer,
+    AttendanceDetailSerializer,
+    AttendanceSerializer,
+    CancelSerializer,
+    CheckInSerializer,
+    CohortSerializer,
+    CohortWriteSerializer,
+    LockSerializer,
+    RecurringSessionsSerializer,
+    RollCallResultSerializer,
+    RollCallSerializer,
+    SessionCreateSerializer,
+    SessionSerializer,
+)
+
+# Scopes ------------------------------------------------------------------------------------
+# Scopes are `pk IN (subquery)` filters rather than joins: no DISTINCT, and annotations such
+# as the learner count are not multiplied by the joined rows.
+
+
+def _trained_cohort_ids(user):
+    return Cohort.trainers.through.objects.filter(user=user).values("cohort_id")
+
+
+def _own_cohort_ids(user):
+    return Enrollment.objects.filter(learner=user, cohort__isnull=False).values("cohort_id")
+
+
+def cohorts_visible_to(user):
+    """A manager sees every cohort, a trainer those they train, a learner their own."""
+    cohorts = Cohort.objects.all()
+    if is_manager(user):
+        return cohorts
+    scope = Q(pk__in=_own_cohort_ids(user))
+    if user.is_trainer:
+        scope |= Q(pk__in=_trained_cohort_ids(user))
+    return cohorts.filter(scope)
+
+
+def _trained_session_scope(user) -> Q:
+    return Q(cohort_id__in=_trained_cohort_ids(user)) | Q(trainer=user)
+
+
+def sessions_visible_to(user):
+    """Sessions of the visible cohorts, and those the caller gives as a substitute trainer."""
+    sessions = Session.objects.all()
+    if is_manager(user):
+        return sessions
+    scope = Q(cohort_id__in=_own_cohort_ids(user))
+    if user.is_trainer:
+        scope |= _trained_session_scope(user)
+    return sessions.filter(scope)
+
+
+def marks_visible_to(user):
+    """A learner sees only their own marks, a trainer those of the sessions they train."""
+    marks = Attendance.objects.all()
+    if is_manager(user):
+        return marks
+    scope = Q(learner=user)
+    if user.is_trainer:
+        trained = Session.objects.filter(_trained_session_scope(user)).values("pk")
+        scope |= Q(session_id__in=trained)
+    return marks.filter(scope)
+
+
+def notices_visible_to(user):
+    """A learner sees their own notices, a trainer those of the cohorts they train."""
+    notices = AbsenceNotice.objects.all()
+    if is_manager(user):
+        return notices
+    scope = Q(learner=user)
+    if user.is_trainer:
+        scope |= Q(cohort_id__in=_trained_cohort_ids(user))
+    return notices.filter(scope)
+
+
+def can_schedule(user, cohort: Cohort) -> bool:
+    return is_manager(user) or (user.is_trainer
+                                and cohort.trainers.filter(pk=user.pk).exists())
+
+
+# Writes of cohorts: no service module owns them yet --------------------------------------
+
+
+@transaction.atomic
+def cohort_create(*, name: str, path, start_date, end_date, place: str = "",
+                  capacity: int | None = None, trainers=()) -> Cohort:
+    cohort = Cohort(name=name, path=path, start_date=start_date, end_date=end_date,
+                    place=place, capacity=capacity)
+    cohort.full_clean()
+    cohort.save()
+    cohort.trainers.set(trainers)
+    return cohort
+
+
+@transaction.atomic
+def cohort_update(*, cohort: Cohort, trainers=None, **fields) -> Cohort:
+    new_path = fields.get("path")
+    if (new_path is not None and new_path.pk != cohort.path_id
+            and cohort.enrollments.exists()):
+        # Enrolments tie a learner to the cohort *and* its path: moving it would split them.
+        raise DjangoValidationError(
+            {"path": _("This cohort has learners: its training path cannot change.")})
+    for name, value in fields.items():
+        setattr(cohort, name, value)
+    cohort.full_clean()
+    cohort.save()
+    if trainers is not None:
+        cohort.trainers.set(trainers)
+    return cohort
+
+
+# Errors ------------------------------------------------------------------------------------
+
+_LIST_ITEM_KEY = re.compile(r"^(?P<field>\w+)\[(?P<index>\d+)\]\.(?P<item_field>\w+)$")
+
+
+def _nest_list_errors(detail: dict, list_fields: set[str]) -> dict:
+    """The services name an item's field "marks[2].status"; DRF answers the errors of a list
+    of objects as {"marks": {2: {"status": [...]}}}. Give both the same shape."""
+    nested: dict = {}
+    for key, messages in detail.items():
+        match = _LIST_ITEM_KEY.match(key)
+        if match is None or match["field"] not in list_fields:
+            nested[key] = messages
+            continue
+        items = nested.setdefault(match["field"], {})
+        items.setdefault(int(match["index"]), {})[match["item_field"]] = messages
+    return nested
+
+
+@contextmanager
+def service_errors(list_fields: set[str] | None = None):
+    """Turn the services' Django errors into DRF responses: 400 with field errors, 403 with
+    the service's message (DRF alone would answer 500 and a message-less 403)."""
+    try:
+        yield
+    except DjangoValidationError as error:
+        detail = _nest_list_errors(as_serializer_error(error), list_fields or set())
+        raise exceptions.ValidationError(detail) from error
+    except DjangoPermissionDenied as error:
+        raise exceptions.PermissionDenied(str(error) or None) from error
+    except IntegrityError as error:
+        # The database triggers are the last guard (e.g. a sheet locked meanwhile).
+        raise exceptions.ValidationError(
+            {"non_field_errors": [_("This change conflicts with the recorded attendance: "
+                                    "reload and try again.")]}) from error
+
+
+# Base --------------------------------------------------------------------------------------
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        # Out of the database's integer range is a 400, not an overflow in the query.
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
+class ScopedViewSetMixin:
+    """Querysets are scoped to the caller, so a foreign object answers 404, never 403."""
+
+    permission_classes = [IsAuthenticated]
+    model: type
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user, no query
+            return self.model.objects.none()
+        return self.scoped_queryset(self.request.user)
+
+    def scoped_queryset(self, user):
+        raise NotImplementedError
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False):
+            context["cohorts"] = cohorts_visible_to(self.request.user)
+        return context
+
+
+# Cohorts -----------------------------------------------------------------------------------
+
+
+class CohortFilter(django_filters.FilterSet):
+    path = IdFilter(field_name="path_id")
+    trainer = IdFilter(method="filter_trainer", help_text=_("Cohorts this trainer trains."))
+    running_on = django_filters.DateFilter(method="filter_running_on",
+                                           help_text=_("Cohorts running on this day."))
+
+    class Meta:
+        model = Cohort
+        fields = ["path", "trainer", "running_on"]
+
+    def filter_trainer(self, queryset, name, value: int):
+        return queryset.filter(pk__in=Cohort.trainers.through.objects.filter(user_id=value)
+                               .values("cohort_id"))
+
+    def filter_running_on(self, queryset, name, value):
+        return queryset.running_on(value)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List the cohorts you may see"),
+    retrieve=extend_schema(summary="Read a cohort"),
+    create=extend_schema(summary="Create a cohort (managers)", request=CohortWriteSerializer,
+                         responses={201: CohortSerializer}),
+    update=extend_schema(summary="Change a cohort (managers)", request=CohortWriteSerializer,
+                         responses=CohortSerializer),
+    partial_update=extend_schema(summary="Change some of a cohort's fields (managers)",
+                                 request=CohortWriteSerializer, responses=CohortSerializer),
+)
+class CohortViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                    viewsets.GenericViewSet):
+    model = Cohort
+    serializer_class = CohortSerializer
+    filterset_class = CohortFilter
+    ordering_fields = ["name", "start_date", "end_date"]
+    ordering = ["-start_date", "name", "pk"]
+
+    def scoped_queryset(self, user):
+        learners = Count("enrollments", filter=~Q(enrollments__status=EnrollmentStatus.WITHDRAWN),
+                         distinct=True)
+        return (cohorts_visible_to(user).select_related("path")
+                .prefetch_related("trainers").annotate(learner_count=learners))
+
+    def get_serializer_class(self):
+        if self.action in ("create", "update", "partial_update"):
+            return CohortWriteSerializer
+        return CohortSerializer
+
+    def _check_manager(self):
+        if not is_manager(self.request.user):
+            raise exceptions.PermissionDenied(_("Only a manager creates or changes cohorts."))
+
+    def create(self, request, *args, **kwargs):
+        self._check_manager()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            cohort = cohort_create(**serializer.validated_data)
+        cohort = self.get_queryset().get(pk=cohort.pk)
+        return Response(CohortSerializer(cohort).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, partial=False, **kwargs):
+        cohort = self.get_object()
+        self._check_manager()
+        serializer = self.get_serializer(cohort, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            cohort_update(cohort=cohort, **serializer.validated_data)
+        cohort = self.get_queryset().get(pk=cohort.pk)
+        return Response(CohortSerializer(cohort).data)
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+
+# Sessions ----------------------------------------------------------------------------------
+
+
+class SessionFilter(django_filters.FilterSet):
+    cohort = IdFilter(field_name="cohort_id")
+    date_after = django_filters.DateFilter(field_name="date", lookup_expr="gte",
+                                           help_text=_("Sessions on or after this day."))
+    date_before = django_filters.DateFilter(field_name="date", lookup_expr="lte",
+                                            help_text=_("Sessions on or before this day."))
+    cancelled = django_filters.BooleanFilter(field_name="cancelled_at", lookup_expr="isnull",
+                                             exclude=True)
+    locked = django_filters.BooleanFilter(field_name="locked_at", lookup_expr="isnull",
+                                          exclude=True)
+
+    class Meta:
+        model = Session
+        fields = ["cohort", "date_after", "date_before", "cancelled", "locked"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List the sessions you may see"),
+    retrieve=extend_schema(summary="Read a session"),
+    create=extend_schema(
+        summary="Schedule a session (trainers of the cohort, managers)",
+        request=SessionCreateSerializer, responses={201: SessionSerializer},
+    ),
+)
+class SessionViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                     viewsets.GenericViewSet):
+    model = Session
+    serializer_class = SessionSerializer
+    filterset_class = SessionFilter
+    ordering_fields = ["date", "start_time"]
+    ordering = ["date", "start_time", "pk"]
+
+    def scoped_queryset(self, user):
+        return (sessions_visible_to(user).select_related("cohort", "module", "trainer")
+                .defer("countersignature_svg"))
+
+    def get_serializer_class(self):
+        return {
+            "create": SessionCreateSerializer,
+            "recurring": RecurringSessionsSerializer,
+            "cancel": CancelSerializer,
+            "roll_call": RollCallSerializer,
+            "check_in": CheckInSerializer,
+            "lock": LockSerializer,
+        }.get(self.action, SessionSerializer)
+
+    def _planned(self) -> dict:
+        """Validated input of a new session or series, checked against the caller's rights."""
+        user = self.request.user
+        if not (is_manager(user) or user.is_trainer):
+            raise exceptions.PermissionDenied(_("Only trainers and managers schedule sessions."))
+        serializer = self.get_serializer(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if not can_schedule(user, data["cohort"]):
+            raise exceptions.PermissionDenied(_("You do not train this cohort."))
+        if "trainer" not in data:
+            data["trainer"] = user if user.is_trainer else None
+        return data
+
+    def _session_data(self, session_id: int) -> dict:
+        return SessionSerializer(self.get_queryset().get(pk=session_id)).data
+
+    def create(self, request, *args, **kwargs):
+        data = self._planned()
+        with service_errors():
+            session = services.session_create(**data)
+        return Response(self._session_data(session.pk), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Schedule a weekly series of sessions (trainers of the cohort, managers)",
+        description="A session every week on the first date's weekday, for `weeks` weeks; "
+                    "the skipped dates are not replaced.",
+        request=RecurringSessionsSerializer, responses={201: SessionSerializer(many=True)},
+    )
+    @action(detail=False, methods=["post"])
+    def recurring(self, request):
+        data = self._planned()
+        with service_errors():
+            created = services.sessions_create_recurring(**data)
+        sessions = self.get_queryset().filter(pk__in=[session.pk for session in created])
+        return Response(SessionSerializer(sessions, many=True).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Cancel a session, saying why", request=CancelSerializer,
+                   responses=SessionSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        session = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if session.is_cancelled:
+            raise exceptions.ValidationError(
+                {"non_field_errors": [_("This session is already cancelled.")]})
+        with service_errors():
+            services.session_cancel(session=session, by=request.user,
+                                    reason=serializer.validated_data["reason"])
+        return Response(self._session_data(session.pk))
+
+    @extend_schema(
+        summary="Save the roll call of the whole group",
+        description="One mark per learner; a null status leaves the learner unmarked (never "
+                    "absent). Re-submitting the same marks changes nothing. A locked sheet "
+                    "changes only by a manager, with a reason.",
+        request=RollCallSerializer, responses=RollCallResultSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="roll-call")
+    def roll_call(self, request, pk=None):
+        session = self.get_object()
+        if not services.can_take_roll_call(request.user, session):
+            raise exceptions.PermissionDenied(_("You do not take the roll call of this session."))
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        items = serializer.validated_data["marks"]
+        marks = [services.MarkInput(learner_id=item["learner"], status=item["status"],
+                                    minutes_late=item["minutes_late"], comment=item["comment"])
+                 for item in items]
+        with service_errors(list_fields={"marks"}):
+            counts = services.roll_call_save(session=session, by=request.user, marks=marks,
+                                             reason=serializer.validated_data["reason"])
+        result = {**counts, "marks": marks_visible_to(request.user).filter(session=session)
+                  .select_related("session", "learner", "status").defer("signature_svg")
+                  .order_by("learner__last_name", "learner__first_name", "pk")}
+        return Response(RollCallResultSerializer(result).data)
+
+    @extend_schema(
+        summary="Check in to a session with the code the trainer shows (learners)",
+        request=CheckInSerializer, responses=AttendanceSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="check-in")
+    def check_in(self, request, pk=None):
+        session = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            mark = services.checkin_with_code(session=session, learner=request.user,
+                                              code=serializer.validated_data["code"])
+        mark = (Attendance.objects.select_related("session", "learner", "status")
+                .defer("signature_svg").get(pk=mark.pk))
+        return Response(AttendanceSerializer(mark).data)
+
+    @extend_schema(
+        summary="Countersign and lock the sheet (trainers of the session, managers)",
+        description="From then on only a manager changes its marks, with a reason. Locking a "
+                    "locked sheet changes nothing.",
+        request=LockSerializer, responses=SessionSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def lock(self, request, pk=None):
+        session = self.get_object()
+        if not services.can_take_roll_call(request.user, session):
+            raise exceptions.PermissionDenied(_("You do not take the roll call of this session."))
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            services.session_lock(session=session, by=request.user,
+                                  strokes=serializer.validated_data["strokes"])
+        return Response(self._session_data(session.pk))
+
+
+# Marks -------------------------------------------------------------------------------------
+
+
+class AttendanceFilter(django_filters.FilterSet):
+    session = IdFilter(field_name="session_id")
+    cohort = IdFilter(field_name="session__cohort_id")
+    learner = IdFilter(field_name="learner_id")
+    status = django_filters.CharFilter(field_name="status__code",
+                                       help_text=_("A status code, e.g. absent."))
+    date_after = django_filters.DateFilter(field_name="session__date", lookup_expr="gte")
+    date_before = django_filters.DateFilter(field_name="session__date", lookup_expr="lte")
+
+    class Meta:
+        model = Attendance
+        fields = ["session", "cohort", "learner", "status", "date_after", "date_before"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List the attendance marks you may see",
+                       description="Signatures are left out of the list: read a mark for "
+                                   "its signature."),
+    retrieve=extend_schema(summary="Read an attendance mark with its signature"),
+)
+class AttendanceViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                        viewsets.GenericViewSet):
+    model = Attendance
+    serializer_class = AttendanceSerializer
+    filterset_class = AttendanceFilter
+    ordering_fields = ["session__date", "marked_at", "signed_at"]
+    ordering = ["session__date", "session__start_time", "session_id", "pk"]
+
+    def scoped_queryset(self, user):
+        marks = marks_visible_to(user).select_related("session", "learner", "status")
+        if self.action == "retrieve":
+            return marks
+        return marks.defer("signature_svg")
+
+    def get_serializer_class(self):
+        return AttendanceDetailSerializer if self.action == "retrieve" else AttendanceSerializer
+
+
+# Absence notices ---------------------------------------------------------------------------
+
+
+class AbsenceNoticeFilter(django_filters.FilterSet):
+    cohort = IdFilter(field_name="cohort_id")
+    learner = IdFilter(field_name="learner_id")
+
+    class Meta:
+        model = AbsenceNotice
+        fields = ["cohort", "learner"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List the absence notices you may see"),
+    retrieve=extend_schema(summary="Read an absence notice"),
+    create=extend_schema(
+        summary="Declare an absence ahead (learners of the cohort)",
+        request=AbsenceNoticeCreateSerializer, responses={201: AbsenceNoticeSerializer},
+    ),
+)
+class AbsenceNoticeViewSet(ScopedViewSetMixin, mixins.ListModelMixin,
+                           mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    model = AbsenceNotice
+    serializer_class = AbsenceNoticeSerializer
+    filterset_class = AbsenceNoticeFilter
+    ordering_fields = ["start_date", "declared_at"]
+    ordering = ["start_date", "pk"]
+
+    def scoped_queryset(self, user):
+        return notices_visible_to(user).select_related("learner", "cohort")
+
+    def get_serializer_class(self):
+        return AbsenceNoticeCreateSerializer if self.action == "create" else \
+            AbsenceNoticeSerializer
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            notice = services.absence_declare(learner=request.user, **serializer.validated_data)
+        notice = self.get_queryset().get(pk=notice.pk)
+        return Response(AbsenceNoticeSerializer(notice).data, status=status.HTTP_201_CREATED)
+
+
 def register(router) -> None:
     """Register the attendance viewsets on the project's API router."""
+    router.register("cohorts", CohortViewSet, basename="cohort")
+    router.register("sessions", SessionViewSet, basename="session")
+    router.register("attendance", AttendanceViewSet, basename="attendance")
+    router.register("absence-notices", AbsenceNoticeViewSet, basename="absence-notice")
