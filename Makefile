@@ -39,6 +39,10 @@ migrate: install
 demo: install
 	$(PY) manage.py seed_demo
 
+# Benchmarks print `name: value` lines and a table; they use PostgreSQL and Redis.
+bench: install system-deps messages
+	$(PY) bench/documents.py
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
