@@ -78,3 +78,24 @@ def cohort(path, trainer):
 @pytest.fixture
 def enrollment(learner, path, cohort):
     return EnrollmentFactory(learner=learner, path=path, cohort=cohort)
+
+
+@pytest.fixture
+def staff(db):
+    from tests.insertion.factories import InsertionStaffFactory
+
+    return InsertionStaffFactory()
+
+
+@pytest.fixture
+def programme(staff):
+    from tests.insertion.factories import ProgrammeFactory
+
+    return ProgrammeFactory(staff=[staff])
+
+
+@pytest.fixture
+def trainee(programme, learner, staff):
+    from tests.insertion.factories import TraineeFactory
+
+    return TraineeFactory(programme=programme, learner=learner, referent=staff)

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "lms.cohorts",
     "lms.progress",
     "lms.attendance",
+    "lms.insertion",
     "certificates",
     "courses",
     "wagtail.contrib.forms",

@@ -1,0 +1,180 @@
+"""Writes of the insertion follow-up. Every reading of confidential notes goes through
+`interview_notes_read`, which logs it."""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .enums import ContractKind, ObjectiveStatus, TraineeStatus
+from .models import (
+    Contract,
+    Exit,
+    Interview,
+    Milestone,
+    NoteAccess,
+    ObstacleAssessment,
+    PlanObjective,
+    Programme,
+    Trainee,
+    TraineeStatusChange,
+)
+from .permissions import can_follow, can_read_notes
+
+MIN_CONTRACT_MONTHS, MAX_TOTAL_MONTHS = 4, 24
+
+
+def _require_follow(user, trainee) -> None:
+    if not can_follow(user, trainee):
+        raise PermissionDenied
+
+
+def _months(start: datetime.date, end: datetime.date) -> float:
+    return (end - start).days / 30.4375
+
+
+@transaction.atomic
+def trainee_create(*, programme: Programme, learner, by, entry_date, referent=None,
+                   pass_iae_number: str = "", pass_iae_start=None, pass_iae_end=None
+                   ) -> Trainee:
+    if not (by.is_manager or by.is_superuser or programme.staff.filter(pk=by.pk).exists()):
+        raise PermissionDenied
+    if referent is not None and not programme.staff.filter(pk=referent.pk).exists():
+        raise ValidationError({"referent": _("The referent must be staff of the programme.")})
+    if not learner.is_learner:
+        learner.is_learner = True
+        learner.save(update_fields=["is_learner"])
+    trainee = Trainee(programme=programme, learner=learner, referent=referent,
+                      entry_date=entry_date, pass_iae_number=pass_iae_number,
+                      pass_iae_start=pass_iae_start, pass_iae_end=pass_iae_end)
+    trainee.full_clean()
+    trainee.save()
+    TraineeStatusChange.objects.create(trainee=trainee, to_status=trainee.status,
+                                       changed_on=entry_date, changed_by=by)
+    return trainee
+
+
+@transaction.atomic
+def trainee_set_status(*, trainee: Trainee, status: TraineeStatus, by, reason: str = "",
+                       on=None) -> Trainee:
+    _require_follow(by, trainee)
+    trainee = Trainee.objects.select_for_update().get(pk=trainee.pk)
+    if trainee.status == status:
+        return trainee
+    on = on or timezone.localdate()
+    TraineeStatusChange.objects.create(trainee=trainee, from_status=trainee.status,
+                                       to_status=status, changed_on=on, changed_by=by,
+                                       reason=reason)
+    trainee.status, trainee.status_changed_at = status, on
+    trainee.save(update_fields=["status", "status_changed_at"])
+    return trainee
+
+
+@transaction.atomic
+def contract_add(*, trainee: Trainee, by, start_date, end_date, weekly_hours,
+                 kind: ContractKind | None = None) -> Contract:
+    """An insertion contract lasts at least 4 months; with renewals, 24 months at most."""
+    _require_follow(by, trainee)
+    previous = list(trainee.contracts.order_by("start_date"))
+    kind = kind or (ContractKind.RENEWAL if previous else ContractKind.INITIAL)
+    errors = {}
+    if end_date <= start_date:
+        errors["end_date"] = _("The contract must end after it starts.")
+    elif _months(start_date, end_date) < MIN_CONTRACT_MONTHS - 0.05:
+        errors["end_date"] = _("An insertion contract lasts at least 4 months.")
+    if previous and start_date <= previous[-1].end_date:
+        errors["start_date"] = _("A renewal starts after the previous contract ends.")
+    if previous and _months(previous[0].start_date, end_date) > MAX_TOTAL_MONTHS + 0.05:
+        errors["end_date"] = _("With renewals, the contract cannot exceed 24 months.")
+    if kind == ContractKind.RENEWAL and not previous:
+        errors["kind"] = _("A renewal needs an initial contract.")
+    if errors:
+        raise ValidationError(errors)
+    contract = Contract(trainee=trainee, kind=kind, start_date=start_date, end_date=end_date,
+                        weekly_hours=weekly_hours)
+    contract.full_clean()
+    contract.save()
+    return contract
+
+
+def objective_add(*, trainee: Trainee, by, category, title: str, target_date=None,
+                  training_path=None) -> PlanObjective:
+    _require_follow(by, trainee)
+    objective = PlanObjective(trainee=trainee, category=category, title=title.strip(),
+                              target_date=target_date, training_path=training_path)
+    objective.full_clean()
+    objective.save()
+    return objective
+
+
+def objective_set_status(*, objective: PlanObjective, by, status: ObjectiveStatus
+                         ) -> PlanObjective:
+    _require_follow(by, objective.trainee)
+    objective.status = status
+    objective.full_clean()
+    objective.save(update_fields=["status"])
+    return objective
+
+
+def milestone_add(*, objective: PlanObjective, by, title: str, due_date=None) -> Milestone:
+    _require_follow(by, objective.trainee)
+    milestone = Milestone(objective=objective, title=title.strip(), due_date=due_date)
+    milestone.full_clean()
+    milestone.save()
+    return milestone
+
+
+def milestone_done(*, milestone: Milestone, by, on=None) -> Milestone:
+    _require_follow(by, milestone.objective.trainee)
+    milestone.done_on = on or timezone.localdate()
+    milestone.save(update_fields=["done_on"])
+    return milestone
+
+
+def obstacle_assess(*, trainee: Trainee, by, category, severity: int, note: str = "",
+                    on=None) -> ObstacleAssessment:
+    _require_follow(by, trainee)
+    assessment = ObstacleAssessment(trainee=trainee, category=category, severity=severity,
+                                    note=note.strip(), assessed_by=by,
+                                    assessed_on=on or timezone.localdate())
+    assessment.full_clean()
+    assessment.save()
+    return assessment
+
+
+def interview_record(*, trainee: Trainee, by, date, kind, notes: str = "",
+                     next_steps: str = "") -> Interview:
+    if not can_read_notes(by, trainee):
+        raise PermissionDenied(_("Only the programme's staff record interviews."))
+    if date > timezone.localdate():
+        raise ValidationError({"date": _("An interview is recorded once it has taken place.")})
+    interview = Interview(trainee=trainee, staff=by, date=date, kind=kind, notes=notes.strip(),
+                          next_steps=next_steps.strip())
+    interview.full_clean()
+    interview.save()
+    return interview
+
+
+def interview_notes_read(*, trainee: Trainee, user, context: str) -> list[Interview]:
+    """The trainee's interviews with their confidential notes; the reading is logged."""
+    if not can_read_notes(user, trainee):
+        raise PermissionDenied
+    NoteAccess.objects.create(trainee=trainee, user=user, context=context[:60])
+    return list(trainee.interviews.select_related("staff"))
+
+
+@transaction.atomic
+def exit_record(*, trainee: Trainee, by, date, category, outcome, comment: str = "",
+                planned: bool = False) -> Exit:
+    _require_follow(by, trainee)
+    exit_ = Exit.objects.filter(trainee=trainee).first() or Exit(trainee=trainee)
+    exit_.date, exit_.category, exit_.outcome = date, category, outcome
+    exit_.comment, exit_.planned = comment.strip(), planned
+    exit_.full_clean()
+    exit_.save()
+    if not planned:
+        trainee_set_status(trainee=trainee, status=TraineeStatus.EXITED, by=by,
+                           reason=str(exit_), on=date)
+    return exit_
