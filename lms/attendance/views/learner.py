@@ -1,1 +1,127 @@
-urlpatterns: list = []
+"""The learner's side of the attendance sheet: self check-in with the code shown by the trainer,
+absences declared ahead, and their own attendance figures."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.formats import time_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from lms.cohorts.models import Cohort
+from lms.progress.enums import EnrollmentStatus
+from lms.progress.models import Enrollment
+
+from .. import services
+from ..forms import AbsenceNoticeForm, CheckinForm
+from ..models import AbsenceNotice, Attendance, Session
+from ..selectors import figures_by_learner, upcoming_sessions_of
+
+UPCOMING_LIMIT = 5
+
+
+def _current_cohorts(learner):
+    """The cohorts the learner belongs to (withdrawn enrolments excluded)."""
+    enrolled = (Enrollment.objects.filter(learner=learner, cohort__isnull=False)
+                .exclude(status=EnrollmentStatus.WITHDRAWN).values("cohort_id"))
+    return Cohort.objects.filter(pk__in=enrolled).select_related("path")
+
+
+def _learner_session(request, session_id) -> Session | None:
+    session = Session.objects.select_related("cohort", "module").filter(pk=session_id).first()
+    if session is None or request.user.pk not in services.cohort_learner_ids(session.cohort):
+        return None
+    return session
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checkin(request, session_id):
+    session = _learner_session(request, session_id)
+    if session is None:
+        # Same answer whether the session exists or not: nothing is learnt about others'.
+        return render(request, "attendance/learner/not_in_session.html", status=404)
+    mark = Attendance.objects.filter(session=session, learner=request.user).first()
+    signed = bool(mark and mark.signed_at)
+    closed = session.is_cancelled or session.is_locked
+    status = 200
+    if request.method == "POST" and not (signed or closed):
+        form = CheckinForm(request.POST)
+        if form.is_valid():
+            try:
+                mark = services.checkin_with_code(session=session, learner=request.user,
+                                                  code=form.cleaned_data["code"])
+            except ValidationError as error:
+                if hasattr(error, "error_dict"):
+                    for key, field_errors in error.message_dict.items():
+                        form.add_error("code" if key == "code" else None, field_errors)
+                else:
+                    form.add_error(None, error.messages)
+            except PermissionDenied:
+                return render(request, "attendance/learner/not_in_session.html", status=404)
+            else:
+                messages.success(request, _("Your presence is recorded at %(time)s.") % {
+                    "time": time_format(timezone.localtime(mark.signed_at), "H:i")})
+                return redirect("attendance:checkin", session_id=session.pk)
+        status = 400
+    elif request.method == "POST":
+        # Already signed, or the sheet is closed: re-posting changes nothing.
+        return redirect("attendance:checkin", session_id=session.pk)
+    else:
+        form = CheckinForm(initial={"code": request.GET.get("code", "")[:12].strip().upper()})
+    return render(request, "attendance/learner/checkin.html", {
+        "session": session, "form": form, "mark": mark, "signed": signed,
+    }, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_absences(request):
+    learner = request.user
+    cohorts = _current_cohorts(learner)
+    form = AbsenceNoticeForm(request.POST or None, cohorts=cohorts)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.absence_declare(learner=learner, cohort=data["cohort"],
+                                         start_date=data["start_date"],
+                                         end_date=data["end_date"], reason=data["reason"])
+            except ValidationError as error:
+                if hasattr(error, "error_dict"):
+                    for key, field_errors in error.message_dict.items():
+                        form.add_error(key if key in form.fields else None, field_errors)
+                else:
+                    form.add_error(None, error.messages)
+            except PermissionDenied as error:
+                form.add_error("cohort", str(error) or _("Choose one of your groups."))
+            else:
+                messages.success(request, _("Your absence is declared: your trainers will see "
+                                            "it on the roll call."))
+                return redirect("attendance:my-absences")
+        status = 400
+    cohort_list = list(cohorts)
+    figures = []
+    for cohort in cohort_list:
+        # One query per cohort; a learner is in one or two cohorts at a time.
+        figures.append((cohort, figures_by_learner(cohort, learners=[learner]).get(learner.pk)))
+    today = timezone.localdate()
+    return render(request, "attendance/learner/absences.html", {
+        "form": form,
+        "has_cohorts": bool(cohort_list),
+        "figures": figures,
+        "notices": AbsenceNotice.objects.filter(learner=learner).select_related("cohort")
+                                        .order_by("-start_date", "-pk"),
+        "upcoming": upcoming_sessions_of(learner, UPCOMING_LIMIT),
+        "today": today,
+    }, status=status)
+
+
+urlpatterns = [
+    path("seances/<int:session_id>/pointer/", checkin, name="checkin"),
+    path("mes-absences/", my_absences, name="my-absences"),
+]

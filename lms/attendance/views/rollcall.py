@@ -1,1 +1,316 @@
-urlpatterns: list = []
+"""The trainer's side of the attendance sheet (émargement): today's sessions, the roll call of
+the whole group on one screen, signatures drawn on the trainer's device or on paper, the
+rotating check-in code with its QR code, and the countersignature that locks the sheet."""
+
+import datetime
+from collections import defaultdict
+
+import segno
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models.functions import Lower
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import time_format
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from lms.progress.enums import EnrollmentStatus
+from lms.progress.models import Enrollment
+from lms.progress.permissions import is_manager
+
+from .. import checkin, services
+from ..forms import CountersignForm, PaperSignatureForm, RollCallForm, SignatureForm
+from ..models import AbsenceNotice, Attendance, AttendanceSettings, AttendanceStatus, Session
+
+User = get_user_model()
+UPCOMING_LIMIT, RECENT_LIMIT = 30, 15
+QR_SCALE = 4
+
+
+# Scope ----------------------------------------------------------------------------------------
+
+def sessions_visible_to(user):
+    """Sessions whose sheet `user` keeps: a manager all, a trainer those of their cohorts."""
+    if is_manager(user):
+        return Session.objects.all()
+    if user.is_authenticated and user.is_trainer:
+        return Session.objects.trained_by(user)
+    return Session.objects.none()
+
+
+def _session_or_404(request, session_id) -> Session:
+    return get_object_or_404(
+        sessions_visible_to(request.user).select_related("cohort", "module", "trainer",
+                                                         "locked_by"),
+        pk=session_id,
+    )
+
+
+def _cohort_learners(session):
+    """Learners of the session's cohort (not withdrawn), sorted by name."""
+    enrolled = (Enrollment.objects.filter(cohort_id=session.cohort_id)
+                .exclude(status=EnrollmentStatus.WITHDRAWN).values("learner_id"))
+    return User.objects.filter(pk__in=enrolled).order_by(Lower("last_name"), Lower("first_name"),
+                                                         "username")
+
+
+def _learner_or_404(session, learner_id):
+    return get_object_or_404(_cohort_learners(session), pk=learner_id)
+
+
+def _notices_by_learner(session) -> dict[int, list[AbsenceNotice]]:
+    notices = defaultdict(list)
+    for notice in AbsenceNotice.objects.filter(cohort_id=session.cohort_id,
+                                               start_date__lte=session.date,
+                                               end_date__gte=session.date):
+        notices[notice.learner_id].append(notice)
+    return notices
+
+
+def _errors_of(error) -> list[str]:
+    messages_ = [str(m) for m in getattr(error, "messages", None) or [str(error)] if str(m)]
+    return messages_ or [_("You cannot change this sheet.")]
+
+
+def _add_service_errors(form, error, field="__all__"):
+    """Put a service's ValidationError or PermissionDenied on the form, field by field where it
+    names one of the form's fields."""
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        for key, messages_ in error.message_dict.items():
+            form.add_error(key if key in form.fields else None, messages_)
+    else:
+        form.add_error(None if field == "__all__" else field, _errors_of(error))
+
+
+# Sessions list --------------------------------------------------------------------------------
+
+@login_required
+@require_GET
+def session_list(request):
+    if not (is_manager(request.user) or request.user.is_trainer):
+        raise Http404
+    today = timezone.localdate()
+    sessions = sessions_visible_to(request.user).select_related("cohort", "module", "trainer")
+    coming = list(sessions.filter(date__gte=today).order_by("date", "start_time", "pk")
+                  [:UPCOMING_LIMIT])
+    recent = list(sessions.filter(date__lt=today, date__gte=today - datetime.timedelta(days=60))
+                  .order_by("-date", "-start_time", "-pk")[:RECENT_LIMIT])
+    return render(request, "attendance/rollcall/session_list.html", {
+        "today": today,
+        "today_sessions": [s for s in coming if s.date == today],
+        "upcoming": [s for s in coming if s.date > today],
+        "recent": recent,
+    })
+
+
+# Roll call ------------------------------------------------------------------------------------
+
+def _code_context(request, session, settings) -> dict:
+    code, expires_in = checkin.current_code(
+        session, window_seconds=settings.checkin_window_seconds)
+    url = request.build_absolute_uri(
+        reverse("attendance:checkin", args=[session.pk]) + "?" + urlencode({"code": code}))
+    qr = segno.make(url, error="m").svg_inline(
+        scale=QR_SCALE, omitsize=True, svgclass="checkin-panel__qr-svg", lineclass=None,
+        title=_("QR code of the check-in link with the code %(code)s") % {"code": code},
+    )
+    return {"code": code, "expires_in": expires_in, "url": url, "qr_svg": qr,
+            "window": settings.checkin_window_seconds}
+
+
+def _is_open(session) -> bool:
+    return not (session.is_cancelled or session.is_locked)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def roll_call(request, session_id):
+    session = _session_or_404(request, session_id)
+    manager = is_manager(request.user)
+    editable = not session.is_cancelled and (not session.is_locked or manager)
+    learners = list(_cohort_learners(session))
+    statuses_by_pk = {status.pk: status for status in AttendanceStatus.objects.all()}
+    statuses = sorted((s for s in statuses_by_pk.values() if s.active),
+                      key=lambda s: (s.sort_order, s.pk))
+    marks = {mark.learner_id: mark for mark in session.marks.select_related("status")}
+    form = RollCallForm(
+        request.POST if request.method == "POST" and editable else None,
+        learners=learners, statuses=statuses, marks=marks, statuses_by_pk=statuses_by_pk,
+        max_late=session.duration_minutes, override=session.is_locked and manager,
+    )
+    status_code = 200
+    if request.method == "POST":
+        if not editable:
+            messages.error(request, _("This sheet is locked: only a manager can change it.")
+                           if session.is_locked else _("This session is cancelled."))
+            status_code = 400
+        elif form.is_valid():
+            marks_in = form.mark_inputs()
+            try:
+                result = services.roll_call_save(
+                    session=session, by=request.user, marks=marks_in,
+                    reason=form.cleaned_data.get("reason", ""))
+            except ValidationError as error:
+                if hasattr(error, "error_dict"):
+                    for key, field_errors in error.message_dict.items():
+                        name = form.field_name_for(key, marks_in)
+                        if name is None and key in form.fields:
+                            name = key
+                        form.add_error(name, field_errors)
+                else:
+                    form.add_error(None, error.messages)
+            except PermissionDenied as error:
+                form.add_error(None, _errors_of(error))
+            else:
+                changed = result["created"] + result["updated"]
+                messages.success(request, ngettext(
+                    "Roll call saved: %(changed)s change.", "Roll call saved: %(changed)s changes.",
+                    changed) % {"changed": changed} if changed
+                    else _("Roll call saved: nothing changed."))
+                return redirect("attendance:rollcall", session_id=session.pk)
+        status_code = 400
+    context = {
+        "session": session,
+        "form": form,
+        "rows": form.rows(_notices_by_learner(session)),
+        "editable": editable,
+        "override": session.is_locked and manager,
+        "is_today": session.date == timezone.localdate(),
+    }
+    if _is_open(session):
+        context["checkin"] = _code_context(request, session, AttendanceSettings.load(request))
+    return render(request, "attendance/rollcall/roll_call.html", context, status=status_code)
+
+
+@never_cache
+@login_required
+@require_GET
+def checkin_code(request, session_id):
+    """The current check-in code, polled by the trainer's screen."""
+    session = _session_or_404(request, session_id)
+    if not _is_open(session):
+        return JsonResponse({"open": False})
+    data = _code_context(request, session, AttendanceSettings.load(request))
+    data.pop("window")
+    return JsonResponse({"open": True, **data})
+
+
+# Signatures -----------------------------------------------------------------------------------
+
+def _sign_page(request, session, learner, *, draw_form=None, paper_form=None, status=200):
+    manager = is_manager(request.user)
+    override = session.is_locked and manager
+    mark = Attendance.objects.filter(session=session, learner=learner).first()
+    return render(request, "attendance/rollcall/sign.html", {
+        "session": session,
+        "learner": learner,
+        "mark": mark,
+        "editable": not session.is_cancelled and (not session.is_locked or manager),
+        "override": override,
+        "draw_form": draw_form or SignatureForm(override=override),
+        "paper_form": paper_form or PaperSignatureForm(override=override),
+    }, status=status)
+
+
+def _signed(request, session, learner, mark):
+    messages.success(request, _("Signature of %(learner)s recorded at %(time)s.") % {
+        "learner": learner, "time": time_format(timezone.localtime(mark.signed_at), "H:i")})
+    return redirect(reverse("attendance:rollcall", args=[session.pk]) + f"#learner-{learner.pk}")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sign(request, session_id, learner_id):
+    """The learner signs on the trainer's device."""
+    session = _session_or_404(request, session_id)
+    learner = _learner_or_404(session, learner_id)
+    if request.method == "GET":
+        return _sign_page(request, session, learner)
+    override = session.is_locked and is_manager(request.user)
+    form = SignatureForm(request.POST, override=override)
+    if form.is_valid():
+        try:
+            mark = services.signature_draw(
+                session=session, learner_id=learner.pk, strokes=form.cleaned_data["strokes"],
+                by=request.user, reason=form.cleaned_data.get("reason", ""))
+        except (ValidationError, PermissionDenied) as error:
+            _add_service_errors(form, error, field="strokes")
+        else:
+            return _signed(request, session, learner, mark)
+    return _sign_page(request, session, learner, draw_form=form, status=400)
+
+
+@login_required
+@require_POST
+def sign_paper(request, session_id, learner_id):
+    """Manual fallback: the learner signed the paper sheet."""
+    session = _session_or_404(request, session_id)
+    learner = _learner_or_404(session, learner_id)
+    override = session.is_locked and is_manager(request.user)
+    form = PaperSignatureForm(request.POST, override=override)
+    if form.is_valid():
+        try:
+            mark = services.signature_paper(session=session, learner_id=learner.pk,
+                                            by=request.user,
+                                            reason=form.cleaned_data.get("reason", ""))
+        except (ValidationError, PermissionDenied) as error:
+            _add_service_errors(form, error)
+        else:
+            return _signed(request, session, learner, mark)
+    return _sign_page(request, session, learner, paper_form=form, status=400)
+
+
+# Countersignature and lock --------------------------------------------------------------------
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lock(request, session_id):
+    session = _session_or_404(request, session_id)
+    form = CountersignForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if session.is_locked:
+            messages.error(request, _("This sheet is already closed."))
+        elif form.is_valid():
+            try:
+                services.session_lock(session=session, by=request.user,
+                                      strokes=form.cleaned_data["strokes"])
+            except (ValidationError, PermissionDenied) as error:
+                _add_service_errors(form, error, field="strokes")
+            else:
+                return redirect("attendance:rollcall-lock", session_id=session.pk)
+    learner_ids = {learner.pk for learner in _cohort_learners(session).only("pk")}
+    marks = [mark for mark in session.marks.select_related("status")
+             if mark.learner_id in learner_ids]
+    counts = defaultdict(int)
+    for mark in marks:
+        if mark.status:
+            counts[mark.status] += 1
+    return render(request, "attendance/rollcall/lock.html", {
+        "session": session,
+        "form": form,
+        "learner_count": len(learner_ids),
+        "status_counts": sorted(counts.items(), key=lambda item: (item[0].sort_order, item[0].pk)),
+        "unmarked": len(learner_ids) - sum(counts.values()),
+        "unsigned": len(learner_ids) - sum(1 for mark in marks if mark.signed_at),
+    }, status=status)
+
+
+urlpatterns = [
+    path("", session_list, name="rollcall-sessions"),
+    path("seances/<int:session_id>/", roll_call, name="rollcall"),
+    path("seances/<int:session_id>/code/", checkin_code, name="rollcall-code"),
+    path("seances/<int:session_id>/signature/<int:learner_id>/", sign, name="rollcall-sign"),
+    path("seances/<int:session_id>/signature/<int:learner_id>/papier/", sign_paper,
+         name="rollcall-sign-paper"),
+    path("seances/<int:session_id>/cloture/", lock, name="rollcall-lock"),
+]

@@ -1,0 +1,219 @@
+"""Forms of the roll call, the signature pads, the self check-in and the absence notices."""
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from django import forms
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+
+from lms.cohorts.models import Cohort
+
+from .services import MarkInput
+
+# type="date" inputs only take ISO dates, whatever the language of the page.
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+ROW_FIELD = re.compile(r"^(status|late|comment)_(\d+)$")
+REASON_HELP = _("This sheet is locked: the change is kept in the audit trail with its reason.")
+
+
+def reason_field() -> forms.CharField:
+    return forms.CharField(label=_("Reason for changing a locked sheet"), max_length=300,
+                           help_text=REASON_HELP,
+                           error_messages={"required": _("Give the reason for the change.")})
+
+
+@dataclass
+class RollCallRow:
+    """One learner's line of the roll call, ready for the template."""
+
+    learner: object
+    status: forms.BoundField
+    late: forms.BoundField
+    comment: forms.BoundField
+    initials: SafeString
+    mark: object = None
+    notices: list = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[str]:
+        return [*self.status.errors, *self.late.errors, *self.comment.errors]
+
+    @property
+    def details_open(self) -> bool:
+        """Keep the late/comment section open when it holds something or an error."""
+        return bool(self.late.errors or self.comment.errors or self.late.value()
+                    not in (None, "", "0", 0) or self.comment.value())
+
+
+class RollCallForm(forms.Form):
+    """The whole group's marks in one form: per learner a status (or unmarked), minutes late
+    and a comment. Every field also carries its initial value in a hidden input, so only the
+    lines the trainer changed are saved: a learner who checked in on their phone while this
+    page was open is not set back to unmarked."""
+
+    def __init__(self, *args, learners, statuses, marks, statuses_by_pk, max_late: int,
+                 override: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.learners = learners
+        self.marks = marks
+        active = [(status.code, status.label) for status in statuses]
+        active_codes = {code for code, _label in active}
+        for learner in learners:
+            mark = marks.get(learner.pk)
+            current = statuses_by_pk.get(mark.status_id) if mark else None
+            choices = [("", _("Unmarked")), *active]
+            if current and current.code not in active_codes:
+                # A status retired since the mark was given stays shown, so it is kept as is.
+                choices.append((current.code, current.label))
+            self.fields[f"status_{learner.pk}"] = forms.ChoiceField(
+                label=_("Status"), choices=choices, required=False, widget=forms.RadioSelect,
+                initial=current.code if current else "", show_hidden_initial=True,
+            )
+            self.fields[f"late_{learner.pk}"] = forms.IntegerField(
+                label=_("Minutes late"), required=False, min_value=0, max_value=max_late,
+                initial=mark.minutes_late if mark else 0, show_hidden_initial=True,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "rollcall__late"}),
+            )
+            self.fields[f"comment_{learner.pk}"] = forms.CharField(
+                label=_("Comment"), required=False, max_length=300,
+                initial=mark.comment if mark else "", show_hidden_initial=True,
+            )
+        if override:
+            self.fields["reason"] = reason_field()
+
+    def clean(self):
+        cleaned = super().clean()
+        roster = {learner.pk for learner in self.learners}
+        for key in self.data:
+            match = ROW_FIELD.match(key)
+            if match and int(match.group(2)) not in roster:
+                raise forms.ValidationError(
+                    _("The form names a learner who is not in this group. Reload the page "
+                      "and try again."), code="foreign_learner")
+        return cleaned
+
+    def rows(self, notices_by_learner=None) -> list[RollCallRow]:
+        notices_by_learner = notices_by_learner or {}
+        rows = []
+        for learner in self.learners:
+            names = [f"status_{learner.pk}", f"late_{learner.pk}", f"comment_{learner.pk}"]
+            bound = [self[name] for name in names]
+            rows.append(RollCallRow(
+                learner=learner, status=bound[0], late=bound[1], comment=bound[2],
+                initials=SafeString("".join(b.as_hidden(only_initial=True) for b in bound)),
+                mark=self.marks.get(learner.pk),
+                notices=notices_by_learner.get(learner.pk, []),
+            ))
+        return rows
+
+    def mark_inputs(self) -> list[MarkInput]:
+        """Marks of the learners whose line changed; the others are left as they are."""
+        changed = set(self.changed_data)
+        marks = []
+        for learner in self.learners:
+            names = (f"status_{learner.pk}", f"late_{learner.pk}", f"comment_{learner.pk}")
+            if not changed.intersection(names):
+                continue
+            marks.append(MarkInput(
+                learner_id=learner.pk,
+                status=self.cleaned_data[names[0]] or None,
+                minutes_late=self.cleaned_data[names[1]] or 0,
+                comment=self.cleaned_data[names[2]] or "",
+            ))
+        return marks
+
+    def field_name_for(self, error_key: str, marks: list[MarkInput]) -> str | None:
+        """The form field of a service error keyed like "marks[2].status"."""
+        match = re.match(r"^marks\[(\d+)\]\.(\w+)$", error_key)
+        if not match or int(match.group(1)) >= len(marks):
+            return None
+        learner_id = marks[int(match.group(1))].learner_id
+        prefix = {"status": "status", "minutes_late": "late", "comment": "comment"}.get(
+            match.group(2))
+        return f"{prefix}_{learner_id}" if prefix else None
+
+
+class StrokesField(forms.CharField):
+    """Strokes drawn on the pad, posted as a JSON list of SVG path data strings. Their content
+    is checked by the service, which rebuilds the SVG itself."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("error_messages", {"required": _("Sign in the box first.")})
+        super().__init__(max_length=80_000, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return value
+        try:
+            strokes = json.loads(value)
+        except ValueError:
+            strokes = None
+        if not isinstance(strokes, list) or not all(isinstance(s, str) for s in strokes):
+            raise forms.ValidationError(_("The signature is not valid drawing data."),
+                                        code="invalid")
+        if not strokes:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        return strokes
+
+
+class SignatureForm(forms.Form):
+    strokes = StrokesField(label=_("Signature"))
+
+    def __init__(self, *args, override: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if override:
+            self.fields["reason"] = reason_field()
+
+
+class PaperSignatureForm(forms.Form):
+    """The manual fallback: a single button, plus the reason on a locked sheet."""
+
+    def __init__(self, *args, override: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if override:
+            self.fields["reason"] = reason_field()
+
+
+class CountersignForm(forms.Form):
+    strokes = StrokesField(label=_("Your countersignature"))
+
+
+class CheckinForm(forms.Form):
+    code = forms.CharField(
+        label=_("Attendance code"), max_length=12, strip=True,
+        help_text=_("The 6 characters shown on your trainer's screen."),
+        error_messages={"required": _("Type the code shown on your trainer's screen.")},
+        widget=forms.TextInput(attrs={
+            "autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false",
+            "class": "checkin__input",
+        }),
+    )
+
+
+class AbsenceNoticeForm(forms.Form):
+    cohort = forms.ModelChoiceField(
+        label=_("Group"), queryset=Cohort.objects.none(), empty_label=None,
+        error_messages={"invalid_choice": _("Choose one of your groups.")},
+    )
+    start_date = forms.DateField(label=_("From"), widget=DATE_WIDGET)
+    end_date = forms.DateField(label=_("To (included)"), widget=DATE_WIDGET)
+    reason = forms.CharField(
+        label=_("Reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Shown to your trainers on the roll call, e.g. a medical appointment."),
+    )
+
+    def __init__(self, *args, cohorts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cohort"].queryset = cohorts
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("The end date is before the start date."))
+        return cleaned
