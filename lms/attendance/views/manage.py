@@ -1,1 +1,256 @@
-urlpatterns: list = []
+"""Trainers' and managers' pages for a cohort: learners with their rate and hours, the sessions
+(create a weekly series, cancel one), and the attendance exports."""
+
+import datetime
+import re
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path as url
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from lms.cohorts.models import Cohort
+from lms.progress.enums import EnrollmentStatus
+from lms.progress.permissions import is_manager
+
+from .. import exports, services
+from ..models import Session
+from ..selectors import figures_by_learner
+
+DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+
+
+# Scope --------------------------------------------------------------------------------------
+
+def cohorts_for(user):
+    """Cohorts whose attendance `user` manages: those they train; all for a manager."""
+    cohorts = Cohort.objects.select_related("path")
+    if is_manager(user):
+        return cohorts
+    if user.is_authenticated and user.is_trainer:
+        return cohorts.trained_by(user)
+    return cohorts.none()
+
+
+def _cohort_or_404(request, cohort_id) -> Cohort:
+    # 404 rather than 403: nobody learns which cohorts exist.
+    return get_object_or_404(cohorts_for(request.user), pk=cohort_id)
+
+
+# Forms --------------------------------------------------------------------------------------
+
+def parse_dates(text: str) -> list[datetime.date]:
+    """Dates written JJ/MM/AAAA, separated by commas, semicolons or spaces."""
+    days, wrong = [], []
+    for token in filter(None, re.split(r"[,;\s]+", text.strip())):
+        try:
+            days.append(datetime.datetime.strptime(token, "%d/%m/%Y").date())
+        except ValueError:
+            wrong.append(token)
+    if wrong:
+        raise ValidationError(
+            _("Not a date in the form DD/MM/YYYY: %(values)s."),
+            params={"values": ", ".join(wrong)}, code="invalid_date",
+        )
+    return days
+
+
+class RecurringSessionsForm(forms.Form):
+    first_date = forms.DateField(
+        label=_("First session"), input_formats=DATE_INPUT_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("The sessions follow every week on this day."),
+    )
+    start_time = forms.TimeField(label=_("Start time"),
+                                 widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    end_time = forms.TimeField(label=_("End time"),
+                               widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    weeks = forms.IntegerField(label=_("Number of weeks"), min_value=1,
+                               max_value=services.MAX_RECURRING, initial=10)
+    skip_dates = forms.CharField(
+        label=_("Dates without a session"), required=False,
+        help_text=_("Holidays, closures: DD/MM/YYYY, separated by commas or spaces."),
+    )
+    room = forms.CharField(label=_("Room"), max_length=100, required=False)
+    module = forms.ModelChoiceField(label=_("Module covered"), queryset=None, required=False,
+                                    empty_label=_("— none —"))
+    trainer = forms.ModelChoiceField(label=_("Trainer"), queryset=None, required=False,
+                                     empty_label=_("— none —"))
+
+    def __init__(self, *args, cohort: Cohort, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["module"].queryset = cohort.path.modules()
+        self.fields["trainer"].queryset = cohort.trainers.order_by("last_name", "first_name")
+
+    def clean_skip_dates(self):
+        return parse_dates(self.cleaned_data["skip_dates"])
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_time"), data.get("end_time")
+        if start and end and end <= start:
+            self.add_error("end_time", _("The session must end after it starts."))
+        first, weeks, skipped = data.get("first_date"), data.get("weeks"), data.get("skip_dates")
+        if first and weeks and skipped:
+            series = {first + datetime.timedelta(weeks=n) for n in range(weeks)}
+            # A date off the series is most likely a typo: say so rather than ignore it.
+            outside = [day for day in skipped if day not in series]
+            if outside:
+                self.add_error("skip_dates", _(
+                    "Not a date of this series: %(values)s."
+                ) % {"values": ", ".join(f"{day:%d/%m/%Y}" for day in outside)})
+        return data
+
+
+class CancelSessionForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=300,
+                             help_text=_("Shown to the learners and kept with the sheet."))
+
+
+def _add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for name, messages_ in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, messages_)
+    else:
+        form.add_error(None, error.messages)
+
+
+# Pages --------------------------------------------------------------------------------------
+
+@login_required
+@require_GET
+def cohort_list(request):
+    if not (is_manager(request.user) or request.user.is_trainer):
+        raise Http404
+    current = ~Q(enrollments__status=EnrollmentStatus.WITHDRAWN)
+    cohorts = (cohorts_for(request.user)
+               .annotate(learner_count=Count("enrollments", filter=current, distinct=True),
+                         session_count=Count("sessions", distinct=True,
+                                             filter=Q(sessions__cancelled_at__isnull=True)))
+               .order_by("-start_date", "name"))
+    return render(request, "attendance/manage/cohort_list.html", {"cohorts": cohorts})
+
+
+def _cohort_page(request, cohort, *, recurring_form=None, cancel_form=None,
+                 cancel_session_id=None, status=200):
+    sessions = list(cohort.sessions.select_related("module", "trainer")
+                    .annotate(marked=Count("marks", filter=Q(marks__status__isnull=False)))
+                    .order_by("date", "start_time", "pk"))
+    for session in sessions:
+        # A locked sheet is final: it is not cancelled afterwards.
+        session.can_cancel = not (session.is_cancelled or session.is_locked)
+        if session.pk == cancel_session_id:
+            session.cancel_form = cancel_form
+        elif session.can_cancel:
+            session.cancel_form = CancelSessionForm(prefix=f"cancel-{session.pk}")
+    learners = exports.cohort_learners(cohort)
+    figures = figures_by_learner(cohort, learners=[learner.pk for learner in learners])
+    rows = [(learner, figures.get(learner.pk)) for learner in learners]
+    if recurring_form is None:
+        initial = {}
+        if cohort.trainers.filter(pk=request.user.pk).exists():
+            initial["trainer"] = request.user.pk
+        recurring_form = RecurringSessionsForm(cohort=cohort, initial=initial)
+    return render(request, "attendance/manage/cohort_detail.html", {
+        "cohort": cohort, "rows": rows, "sessions": sessions,
+        "learner_count": len(learners), "recurring_form": recurring_form,
+        "cancel_session_id": cancel_session_id,
+    }, status=status)
+
+
+@login_required
+@require_GET
+def cohort_detail(request, cohort_id):
+    return _cohort_page(request, _cohort_or_404(request, cohort_id))
+
+
+@login_required
+@require_POST
+def cohort_sessions_recurring(request, cohort_id):
+    cohort = _cohort_or_404(request, cohort_id)
+    form = RecurringSessionsForm(request.POST, cohort=cohort)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            created = services.sessions_create_recurring(
+                cohort=cohort, first_date=data["first_date"], start_time=data["start_time"],
+                end_time=data["end_time"], weeks=data["weeks"], skip_dates=data["skip_dates"],
+                trainer=data["trainer"], module=data["module"], room=data["room"].strip(),
+            )
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, ngettext(
+                "%(count)d session created.", "%(count)d sessions created.", len(created),
+            ) % {"count": len(created)})
+            return redirect("attendance:cohort_detail", cohort_id=cohort.pk)
+    return _cohort_page(request, cohort, recurring_form=form, status=400)
+
+
+@login_required
+@require_POST
+def cohort_session_cancel(request, cohort_id, session_id):
+    cohort = _cohort_or_404(request, cohort_id)
+    session = get_object_or_404(Session.objects.select_related("cohort"), cohort=cohort,
+                                pk=session_id)
+    form = CancelSessionForm(request.POST, prefix=f"cancel-{session.pk}")
+    if session.is_cancelled:
+        form.add_error(None, _("This session is already cancelled."))
+    elif session.is_locked:
+        form.add_error(None, _("This sheet is locked: the session took place."))
+    if form.is_valid():
+        try:
+            services.session_cancel(session=session, by=request.user,
+                                    reason=form.cleaned_data["reason"])
+        except PermissionDenied as error:
+            raise Http404 from error
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, _("The session of %(date)s is cancelled.") % {
+                "date": f"{session.date:%d/%m/%Y}"})
+            return redirect("attendance:cohort_detail", cohort_id=cohort.pk)
+    return _cohort_page(request, cohort, cancel_form=form, cancel_session_id=session.pk,
+                        status=400)
+
+
+def _export(request, cohort_id, *, extension, content_type, build):
+    cohort = _cohort_or_404(request, cohort_id)
+    response = HttpResponse(build(exports.attendance_sheet(cohort)), content_type=content_type)
+    response["Content-Disposition"] = (
+        f'attachment; filename="{exports.export_filename(cohort, extension)}"'
+    )
+    return response
+
+
+@login_required
+@require_GET
+def cohort_export_xlsx(request, cohort_id):
+    return _export(request, cohort_id, extension="xlsx",
+                   content_type=exports.XLSX_CONTENT_TYPE, build=exports.sheet_xlsx)
+
+
+@login_required
+@require_GET
+def cohort_export_csv(request, cohort_id):
+    return _export(request, cohort_id, extension="csv",
+                   content_type=exports.CSV_CONTENT_TYPE, build=exports.sheet_csv)
+
+
+urlpatterns = [
+    url("groupes/", cohort_list, name="cohort_list"),
+    url("groupes/<int:cohort_id>/", cohort_detail, name="cohort_detail"),
+    url("groupes/<int:cohort_id>/export.xlsx", cohort_export_xlsx, name="cohort_export_xlsx"),
+    url("groupes/<int:cohort_id>/export.csv", cohort_export_csv, name="cohort_export_csv"),
+    url("groupes/<int:cohort_id>/seances/recurrentes/", cohort_sessions_recurring,
+        name="cohort_sessions_recurring"),
+    url("groupes/<int:cohort_id>/seances/<int:session_id>/annuler/", cohort_session_cancel,
+        name="cohort_session_cancel"),
+]

@@ -1,0 +1,34 @@
+"""Tell people something: an in-app notification and an email each."""
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+
+from .models import Notification
+
+
+def absolute_url(url: str) -> str:
+    """Emails need a full address; in-app links stay relative to the site."""
+    base = getattr(settings, "WAGTAILADMIN_BASE_URL", "") or ""
+    if url.startswith("/") and base:
+        return base.rstrip("/") + url
+    return url
+
+
+def notification_send(*, recipients, title: str, body: str, url: str = "") -> list[Notification]:
+    """One Notification row per recipient (one bulk insert) and one email each (one SMTP
+    connection). The same person listed twice is told once; people without an email address
+    still get the in-app notification."""
+    unique = list({user.pk: user for user in recipients}.values())
+    if not unique:
+        return []
+    notifications = Notification.objects.bulk_create([
+        Notification(recipient=user, title=title[:200], body=body, url=url[:300])
+        for user in unique
+    ])
+    text = f"{body}\n\n{absolute_url(url)}\n" if url else body
+    # The subject must be a single line: a header can't carry a newline.
+    subject = " ".join(title.split())
+    messages = [(subject, text, None, [user.email]) for user in unique if user.email]
+    if messages:
+        send_mass_mail(messages, fail_silently=False)
+    return notifications
