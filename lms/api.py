@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from certificates.api import DocumentViewSet
 from courses import api as courses_api
 from lms.attendance import api as attendance_api
+from lms.insertion import api as insertion_api
 from lms.progress import api as progress_api
 
 router = DefaultRouter()
@@ -16,3 +17,4 @@ router.register("competences", courses_api.CompetenceViewSet, basename="competen
 progress_api.register(router)
 attendance_api.register(router)
 router.register("documents", DocumentViewSet, basename="document")
+insertion_api.register(router)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("comptes/", include("lms.accounts.urls")),
     path("suivi/", include("lms.progress.urls")),
     path("emargement/", include("lms.attendance.urls")),
+    path("insertion/", include("lms.insertion.urls")),
     path("", include("certificates.urls")),
     path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),
     path("api/v1/", include(router.urls)),
