@@ -199,6 +199,16 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "PREPROCESSING_HOOKS": ["lms.core.schema.public_api_only"],
+    # Several models have a "kind" or "status": give each choice set its own schema name.
+    "ENUM_NAME_OVERRIDES": {
+        "PathKindEnum": "courses.enums.PathKind",
+        "DocumentKindEnum": "certificates.enums.DocumentKind",
+        "DocumentStatusEnum": "certificates.enums.DocumentStatus",
+        "ContractKindEnum": "lms.insertion.enums.ContractKind",
+        "InterviewKindEnum": "lms.insertion.enums.InterviewKind",
+        "TraineeStatusEnum": "lms.insertion.enums.TraineeStatus",
+        "ObjectiveStatusEnum": "lms.insertion.enums.ObjectiveStatus",
+    },
 }
 
 WAGTAIL_SITE_NAME = "Parcours"
