@@ -18,7 +18,6 @@ from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from courses.enums import PathKind
 from lms.accounts.models import User
 from lms.cohorts.models import Cohort
 from lms.core.notifications import notification_send
@@ -128,23 +127,26 @@ def learner_occurrences(learner, marks, figures, config) -> list[Occurrence]:
 # Recipients ---------------------------------------------------------------------------------
 
 def insertion_staff_by_learner(learner_ids) -> dict[int, list[User]]:
-    """Insertion staff to tell about each learner, in two queries.
+    """Staff of the insertion programmes in which each learner is an active trainee, in two
+    queries."""
+    from lms.insertion.enums import TraineeStatus
+    from lms.insertion.models import Trainee
 
-    Interim rule until insertion programmes exist as their own model: every active insertion
-    staff member follows every learner enrolled in a path of kind "insertion programme"."""
-    in_programme = set(
-        Enrollment.objects.current()
-        .filter(learner__in=learner_ids, path__kind=PathKind.INSERTION_PROGRAMME)
-        .values_list("learner_id", flat=True)
-    )
-    if not in_programme:
+    pairs = set(Trainee.objects.filter(learner__in=learner_ids, status=TraineeStatus.ACTIVE,
+                                       programme__staff__isnull=False)
+                .values_list("learner_id", "programme__staff"))
+    if not pairs:
         return {}
-    staff = list(User.objects.insertion_staff().filter(is_active=True))
-    return dict.fromkeys(in_programme, staff)
+    users = User.objects.filter(is_active=True).in_bulk({user_id for _l, user_id in pairs})
+    staff: dict[int, list[User]] = defaultdict(list)
+    for learner_id, user_id in sorted(pairs):
+        if user_id in users:
+            staff[learner_id].append(users[user_id])
+    return dict(staff)
 
 
 def insertion_staff_for(learner) -> list[User]:
-    """The insertion staff who follow `learner`. To be replaced when programmes arrive."""
+    """The insertion staff who follow `learner`."""
     return insertion_staff_by_learner([learner.pk]).get(learner.pk, [])
 
 

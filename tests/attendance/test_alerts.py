@@ -231,13 +231,18 @@ def test_every_trainer_of_the_cohort_is_told_but_not_insertion_staff_outside_pro
 
 
 @pytest.mark.django_db
-def test_insertion_staff_are_told_for_learners_of_an_insertion_programme(
+def test_insertion_staff_of_the_learners_programme_are_told(
         catalogue, trainer, config, statuses):
-    programme = TrainingPathFactory(parent=catalogue, kind=PathKind.INSERTION_PROGRAMME)
-    cohort = CohortFactory(path=programme, trainers=[trainer])
-    learner = EnrollmentFactory(path=programme, cohort=cohort).learner
+    from tests.insertion.factories import ProgrammeFactory, TraineeFactory
+
+    path = TrainingPathFactory(parent=catalogue, kind=PathKind.INSERTION_PROGRAMME)
+    cohort = CohortFactory(path=path, trainers=[trainer])
+    learner = EnrollmentFactory(path=path, cohort=cohort).learner
     staff = UserFactory(is_insertion_staff=True, is_trainer=True)
-    UserFactory(is_insertion_staff=True, is_active=False)
+    gone = UserFactory(is_insertion_staff=True, is_active=False)
+    other_programme_staff = UserFactory(is_insertion_staff=True)
+    ProgrammeFactory(staff=[other_programme_staff])
+    TraineeFactory(learner=learner, programme=ProgrammeFactory(staff=[staff, gone]))
     cohort.trainers.add(staff)  # told once even though they are both
     history(cohort, learner, ["absent"] * 3, statuses)
     alerts.attendance_alerts_scan()
