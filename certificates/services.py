@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from kombu.exceptions import KombuError
 
 from lms.progress.completion import completion_check
 from lms.progress.enums import EnrollmentStatus
@@ -27,10 +28,19 @@ logger = logging.getLogger(__name__)
 STALE_AFTER = timezone.timedelta(minutes=5)
 
 
-def _enqueue(document: Document) -> None:
+def _dispatch(document_id: int) -> None:
     from .tasks import document_render
 
-    transaction.on_commit(lambda: document_render.delay(document.pk))
+    try:
+        document_render.delay(document_id)
+    except (KombuError, OSError) as error:
+        # The broker is down: the record stays pending and the periodic
+        # documents_redispatch_stale task sends it again once the broker is back.
+        logger.warning("Document %s left pending, broker unreachable: %s", document_id, error)
+
+
+def _enqueue(document: Document) -> None:
+    transaction.on_commit(lambda: _dispatch(document.pk))
 
 
 def _subject(kind, *, enrollment=None, session=None, cohort=None, week_start=None) -> str:
@@ -172,10 +182,8 @@ def documents_redispatch_stale(*, older_than=STALE_AFTER) -> int:
     stale = list(Document.objects.filter(
         status__in=[DocumentStatus.PENDING, DocumentStatus.RENDERING], requested_at__lt=limit,
     ).values_list("pk", flat=True))
-    from .tasks import document_render
-
     for pk in stale:
-        document_render.delay(pk)
+        _dispatch(pk)
     return len(stale)
 
 
