@@ -99,3 +99,10 @@ def trainee(programme, learner, staff):
     from tests.insertion.factories import TraineeFactory
 
     return TraineeFactory(programme=programme, learner=learner, referent=staff)
+
+
+@pytest.fixture(autouse=True)
+def django_db_serialized_rollback() -> bool:
+    """Transactional tests restore the data migrations created (Wagtail's root page, locales,
+    attendance statuses) instead of leaving an emptied database to the next test."""
+    return True

@@ -24,7 +24,6 @@ def test_request_follow_and_download(api, completed, trainer,
     response = api.get(f"/api/v1/documents/{document_id}/pdf/")
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"%PDF")
-    response.close()
 
 
 @pytest.mark.django_db

@@ -228,7 +228,6 @@ def test_learner_downloads_own_document_only(completed, trainer, client,
     response = client.get(f"/certificats/documents/{document.pk}/pdf/")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content).startswith(b"%PDF")
-    response.close()
     dashboard = client.get("/suivi/mon-parcours/").content.decode()
     assert f"/certificats/documents/{document.pk}/pdf/" in dashboard
     client.force_login(LearnerFactory())
@@ -255,7 +254,6 @@ def test_bulk_for_a_cohort_with_progress_and_zip(completed, path, cohort, traine
 
     response = client.get(state["archive"])
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
-    response.close()
     assert len(archive.namelist()) == 3
     client.force_login(TrainerFactory())
     assert client.get(batch_url).status_code == 404
