@@ -160,6 +160,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 # When the broker is down, a request that enqueues work must not hang: fail fast, the record
 # stays pending and a periodic task dispatches it again.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# No caller reads task results; subscribing to the result store on every send would also
+# block for ~20 s when Redis is down.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0,
                                     "interval_step": 0.5, "interval_max": 0.5}
 CELERY_BEAT_SCHEDULE = {

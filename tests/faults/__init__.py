@@ -1,0 +1,37 @@
+"""Fault-injection tests. Imported by the test worker with `-I tests.faults`, this module also
+slows rendering down and shortens the broker's visibility timeout, in that worker only: both
+are driven by environment variables that only the fault tests' worker has."""
+
+import os
+
+_RENDER_DELAY = os.environ.get("PARCOURS_FAULTS_RENDER_DELAY")
+_VISIBILITY_TIMEOUT = os.environ.get("PARCOURS_FAULTS_VISIBILITY_TIMEOUT")
+
+if _RENDER_DELAY:
+    import functools
+    import time
+
+    from certificates import rendering
+
+    _html_to_pdf = rendering.html_to_pdf
+
+    @functools.wraps(_html_to_pdf)
+    def _slow_html_to_pdf(html: str) -> bytes:
+        # Long enough for the test to kill the process while it renders.
+        time.sleep(float(_RENDER_DELAY))
+        return _html_to_pdf(html)
+
+    rendering.html_to_pdf = _slow_html_to_pdf
+
+if _VISIBILITY_TIMEOUT:
+    from lms.celery import app
+
+    # Read when the consumer connects, after `-I` modules are imported. Unacknowledged
+    # messages of a dead worker come back after this many seconds, and the sweep that brings
+    # them back runs every second instead of every 100.
+    app.conf.broker_transport_options = {
+        **app.conf.broker_transport_options,
+        "visibility_timeout": float(_VISIBILITY_TIMEOUT),
+        "unacked_restore_interval": 1,
+        "unacked_restore_throttle": 1,
+    }
