@@ -1,0 +1,299 @@
+"""Forms of the insertion staff's dashboard and trainee pages. They check the input; the rules
+of the follow-up are the services' (their errors are added back to the form)."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from courses.models import TrainingPathPage
+from lms.accounts.models import User
+
+from .enums import (
+    EXIT_OUTCOMES,
+    ContractKind,
+    ExitCategory,
+    InterviewKind,
+    ObjectiveCategory,
+    ObjectiveStatus,
+    ObstacleCategory,
+    Severity,
+    TraineeStatus,
+)
+from .selectors import SORTS
+
+# type="date" inputs only take ISO dates, whatever the language of the page.
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+BLANK = [("", "---------")]
+
+
+def date_field(label, *, required=True, initial=None, help_text=""):
+    return forms.DateField(label=label, required=required, initial=initial,
+                           widget=DATE_WIDGET, help_text=help_text)
+
+
+def not_in_future(day):
+    if day and day > timezone.localdate():
+        raise ValidationError(_("The date cannot be in the future."))
+    return day
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """A service's ValidationError shown on the field it names, otherwise above the form."""
+    if hasattr(error, "error_dict"):
+        for name, messages in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+# Dashboard ----------------------------------------------------------------------------------
+
+class DashboardFilterForm(forms.Form):
+    """Filters and sort order of the dashboard, from the query string. A wrong value is
+    dropped, never an error page."""
+
+    programme = forms.TypedChoiceField(label=_("Programme"), coerce=int, required=False,
+                                       empty_value=None)
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("All"))] + TraineeStatus.choices)
+    referent = forms.TypedChoiceField(label=_("Referent"), coerce=int, required=False,
+                                      empty_value=None)
+    alerts = forms.BooleanField(label=_("Only trainees with an alert"), required=False)
+    sort = forms.ChoiceField(required=False, widget=forms.HiddenInput, choices=[
+        (f"{prefix}{key}", key) for key in SORTS for prefix in ("", "-")])
+
+    def __init__(self, *args, programmes, referents, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].choices = [("", _("All"))] + [
+            (programme.pk, programme.name) for programme in programmes]
+        self.fields["referent"].choices = [("", _("All"))] + [
+            (user.pk, str(user)) for user in referents]
+
+    @property
+    def values(self) -> dict:
+        """The valid values only: an invalid parameter is ignored."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {
+            "programme_id": data.get("programme"),
+            "status": data.get("status") or None,
+            "referent_id": data.get("referent"),
+            "only_alerts": bool(data.get("alerts")),
+            "sort": data.get("sort") or "name",
+        }
+
+
+# Trainee ------------------------------------------------------------------------------------
+
+class PageForm(forms.Form):
+    """A form among several on the trainee page: its own ids, but plain field names."""
+
+    id_prefix = "form"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}-%s")
+        super().__init__(*args, **kwargs)
+
+
+def learner_choices():
+    """Users who may become trainees: learners, and accounts without any staff role."""
+    return (User.objects.filter(is_active=True)
+            .filter(Q(is_learner=True)
+                    | Q(is_trainer=False, is_insertion_staff=False,
+                                     is_manager=False, is_staff=False, is_superuser=False))
+            .order_by("last_name", "first_name", "pk"))
+
+
+class TraineeCreateForm(forms.Form):
+    programme = forms.ModelChoiceField(label=_("Programme"), queryset=None)
+    learner = forms.ModelChoiceField(
+        label=_("Existing learner"), queryset=None, required=False,
+        help_text=_("Choose a learner who already has an account, or fill in the new "
+                    "learner's details below."),
+    )
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("Email"), max_length=254, required=False)
+    referent = forms.ModelChoiceField(label=_("Referent"), queryset=None, required=False)
+    entry_date = date_field(_("Entry date"), initial=timezone.localdate)
+    pass_iae_number = forms.CharField(label=_("PASS IAE number"), max_length=30, required=False)
+    pass_iae_start = date_field(_("PASS IAE valid from"), required=False)
+    pass_iae_end = date_field(_("PASS IAE valid until"), required=False)
+
+    def __init__(self, *args, programmes, referents, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = programmes
+        self.fields["referent"].queryset = referents
+        self.fields["learner"].queryset = learner_choices()
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+    def clean(self):
+        data = super().clean()
+        new = [data.get(name) for name in ("first_name", "last_name", "email")]
+        if data.get("learner") and any(new):
+            raise ValidationError(_("Choose an existing learner or create a new one, not both."))
+        if "learner" in data and not data.get("learner"):
+            if not any(new) and not self.has_error("email"):
+                raise ValidationError(_("Choose an existing learner or give the new "
+                                        "learner's first name, last name and email."))
+            for name in ("first_name", "last_name", "email"):
+                if not data.get(name) and not self.has_error(name):
+                    self.add_error(name, _("Needed to create the learner."))
+            email = data.get("email")
+            if email and User.objects.filter(email__iexact=email).exists():
+                self.add_error("email", _("An account already uses this email: choose it in "
+                                          "the list of existing learners."))
+        start, end = data.get("pass_iae_start"), data.get("pass_iae_end")
+        if start and end and end < start:
+            self.add_error("pass_iae_end", _("The PASS IAE ends before it starts."))
+        return data
+
+
+class StatusForm(PageForm):
+    id_prefix = "status"
+
+    status = forms.ChoiceField(label=_("New status"), choices=[
+        (value, label) for value, label in TraineeStatus.choices
+        if value != TraineeStatus.EXITED])
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+    on = date_field(_("Since"), initial=timezone.localdate)
+
+    def __init__(self, *args, trainee, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.trainee = trainee
+        self.fields["status"].help_text = _("An exit is recorded with the exit form.")
+
+    def clean_status(self):
+        status = self.cleaned_data["status"]
+        if status == self.trainee.status:
+            raise ValidationError(_("The trainee already has this status."))
+        return status
+
+    def clean_on(self):
+        return not_in_future(self.cleaned_data["on"])
+
+
+class ContractForm(PageForm):
+    id_prefix = "contract"
+
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("Automatic"))] + ContractKind.choices,
+        help_text=_("Automatic: the first contract is the initial one, the next are renewals."),
+    )
+    start_date = date_field(_("Start"))
+    end_date = date_field(_("End"))
+    weekly_hours = forms.DecimalField(
+        label=_("Weekly hours"), min_value=20, max_value=35, max_digits=4, decimal_places=1,
+        help_text=_("Between 20 and 35 hours a week for a CDDI."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end <= start:
+            self.add_error("end_date", _("The contract must end after it starts."))
+        return data
+
+
+class ObjectiveForm(PageForm):
+    id_prefix = "objective"
+
+    category = forms.ChoiceField(label=_("Category"), choices=BLANK + ObjectiveCategory.choices)
+    title = forms.CharField(label=_("Objective"), max_length=250)
+    target_date = date_field(_("Target date"), required=False)
+    training_path = forms.ModelChoiceField(label=_("Training path"), required=False,
+                                           queryset=None, empty_label=_("— none —"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["training_path"].queryset = (TrainingPathPage.objects.live()
+                                                 .order_by("title"))
+
+
+class ObjectiveStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=ObjectiveStatus.choices)
+
+
+class MilestoneForm(forms.Form):
+    title = forms.CharField(label=_("Milestone"), max_length=250)
+    due_date = date_field(_("Due date"), required=False)
+
+
+class MilestoneDoneForm(forms.Form):
+    done_on = date_field(_("Done on"), required=False)
+
+    def clean_done_on(self):
+        return not_in_future(self.cleaned_data["done_on"])
+
+
+class ObstacleForm(PageForm):
+    id_prefix = "obstacle"
+
+    category = forms.ChoiceField(label=_("Obstacle"), choices=BLANK + ObstacleCategory.choices)
+    severity = forms.TypedChoiceField(
+        label=_("Severity"), coerce=int,
+        choices=BLANK + [(value, f"{value} — {label}") for value, label in Severity.choices])
+    assessed_on = date_field(_("Date"), initial=timezone.localdate)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def clean_assessed_on(self):
+        return not_in_future(self.cleaned_data["assessed_on"])
+
+
+class InterviewForm(PageForm):
+    id_prefix = "interview"
+
+    date = date_field(_("Date"), initial=timezone.localdate)
+    kind = forms.ChoiceField(label=_("Type"), choices=BLANK + InterviewKind.choices)
+    notes = forms.CharField(
+        label=_("Confidential notes"), required=False, max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Read only by the programme's staff; every reading is logged."),
+    )
+    next_steps = forms.CharField(label=_("Next steps"), required=False, max_length=5000,
+                                 widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean_date(self):
+        day = self.cleaned_data["date"]
+        if day > timezone.localdate():
+            raise ValidationError(_("An interview is recorded once it has taken place."))
+        return day
+
+
+def outcome_choices():
+    """Outcomes grouped under their category, so the list shows which goes with which."""
+    return BLANK + [(ExitCategory(category).label, [(outcome.value, outcome.label)
+                                                   for outcome in outcomes])
+                    for category, outcomes in EXIT_OUTCOMES.items()]
+
+
+class ExitForm(PageForm):
+    id_prefix = "exit"
+
+    date = date_field(_("Exit date"))
+    category = forms.ChoiceField(label=_("Category"), choices=BLANK + ExitCategory.choices)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=outcome_choices)
+    planned = forms.BooleanField(
+        label=_("Planned, not yet effective"), required=False,
+        help_text=_("An effective exit ends the follow-up: the trainee's status becomes "
+                    "“exited”."),
+    )
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=2000,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean(self):
+        data = super().clean()
+        category, outcome = data.get("category"), data.get("outcome")
+        if category and outcome and outcome not in EXIT_OUTCOMES.get(category, []):
+            self.add_error("outcome", _("This outcome does not belong to the category."))
+        day, today = data.get("date"), timezone.localdate()
+        if day and not data.get("planned") and day > today:
+            self.add_error("date", _("This date is ahead: tick “planned” or record the exit "
+                                     "once it has happened."))
+        if day and data.get("planned") and day < today:
+            self.add_error("date", _("This date has passed: record the exit as effective."))
+        return data
