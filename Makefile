@@ -7,13 +7,13 @@ MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install system-deps messages migrate demo lint bench clean
+.PHONY: run test install system-deps browser-deps messages migrate demo lint bench clean
 
 run: install system-deps messages migrate demo
 	@echo "Parcours is served on http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install system-deps messages
+test: install system-deps browser-deps messages
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
@@ -29,6 +29,10 @@ $(STAMP): pyproject.toml
 system-deps:
 	@./scripts/install-system-deps.sh
 
+# Debian's Chromium and axe-core (npm) for the browser tests in tests/e2e.
+browser-deps:
+	@./scripts/install-browser-deps.sh
+
 messages: $(MO_FILES)
 locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po
 	msgfmt --check-format -o $@ $<
@@ -41,7 +45,7 @@ demo: install
 
 # Benchmarks print `name: value` lines and a table; they use PostgreSQL and Redis.
 bench: install system-deps messages
-	$(PY) bench/documents.py
+	$(PY) bench/run_all.py
 
 lint: install
 	$(VENV)/bin/ruff check .
