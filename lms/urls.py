@@ -20,6 +20,7 @@ urlpatterns = [
     path("suivi/", include("lms.progress.urls")),
     path("emargement/", include("lms.attendance.urls")),
     path("insertion/", include("lms.insertion.urls")),
+    path("donnees-personnelles/", include("lms.core.urls")),
     path("", include("certificates.urls")),
     path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),
     path("api/v1/", include(router.urls)),
