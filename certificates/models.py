@@ -29,7 +29,7 @@ class DocumentQuerySet(models.QuerySet):
         return self.filter(status=DocumentStatus.ISSUED)
 
     def visible_to(self, user):
-        from lms.progress.permissions import is_manager, paths_managed_by
+        from lms.progress.permissions import is_manager
 
         if not user.is_authenticated:
             return self.none()
@@ -37,7 +37,7 @@ class DocumentQuerySet(models.QuerySet):
             return self
         scope = Q(learner=user, kind__in=[DocumentKind.ATTESTATION, DocumentKind.CERTIFICATE])
         if user.is_trainer:
-            scope |= Q(path__in=paths_managed_by(user)) | Q(cohort__trainers=user)
+            scope |= Q(path__trainers=user) | Q(cohort__trainers=user)
         return self.filter(scope).distinct()
 
 

@@ -16,7 +16,7 @@ from kombu.exceptions import KombuError
 
 from lms.progress.completion import completion_check
 from lms.progress.enums import EnrollmentStatus
-from lms.progress.permissions import can_manage_path, is_manager
+from lms.progress.permissions import can_manage_cohort, can_manage_enrollment, is_manager
 
 from .enums import DocumentKind, DocumentStatus
 from .models import Document, DocumentBatch
@@ -55,7 +55,7 @@ def _check_request(kind, *, by, enrollment, session, cohort, override_reason) ->
     if kind in (DocumentKind.ATTESTATION, DocumentKind.CERTIFICATE):
         if enrollment is None:
             raise ValidationError({"enrollment": _("Choose the learner's enrolment.")})
-        if by is not None and not can_manage_path(by, enrollment.path):
+        if by is not None and not can_manage_enrollment(by, enrollment):
             raise PermissionDenied
         overridden = by is not None and is_manager(by) and override_reason.strip()
         if (kind == DocumentKind.ATTESTATION and not overridden
@@ -68,7 +68,7 @@ def _check_request(kind, *, by, enrollment, session, cohort, override_reason) ->
         target = session.cohort if session is not None else cohort
         if target is None:
             raise ValidationError({"session": _("Choose a session or a cohort and week.")})
-        if by is not None and not (is_manager(by) or can_manage_path(by, target.path)):
+        if by is not None and not can_manage_cohort(by, target):
             raise PermissionDenied
 
 
@@ -146,7 +146,10 @@ def document_fail(*, document_id: int, error: str) -> None:
 
 def document_reissue(*, document: Document, by, reason: str) -> Document:
     """A corrected version: re-reads today's facts; the old one shows as superseded."""
-    if not (is_manager(by) or (document.path and can_manage_path(by, document.path))):
+    allowed = is_manager(by) or (
+        can_manage_enrollment(by, document.enrollment) if document.enrollment_id
+        else document.cohort_id is not None and can_manage_cohort(by, document.cohort))
+    if not allowed:
         raise PermissionDenied
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the document is issued again.")})
@@ -191,7 +194,7 @@ def documents_redispatch_stale(*, older_than=STALE_AFTER) -> int:
 
 def batch_request(*, cohort, kind: DocumentKind, by) -> tuple[DocumentBatch, list[str]]:
     """One document per learner of the cohort; learners who can't have one are reported."""
-    if not (is_manager(by) or can_manage_path(by, cohort.path)):
+    if not can_manage_cohort(by, cohort):
         raise PermissionDenied
     batch = DocumentBatch.objects.create(cohort=cohort, kind=kind, requested_by=by)
     skipped = []

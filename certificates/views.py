@@ -14,7 +14,7 @@ from django_ratelimit.decorators import ratelimit
 
 from lms.cohorts.models import Cohort
 from lms.progress.enums import EnrollmentStatus
-from lms.progress.permissions import can_manage_path, is_manager
+from lms.progress.permissions import can_manage_cohort, is_manager
 
 from . import services
 from .enums import DocumentKind, DocumentStatus
@@ -89,7 +89,7 @@ def document_pdf(request, document_id):
 
 def _managed_cohort(user, cohort_id) -> Cohort:
     cohort = get_object_or_404(Cohort.objects.select_related("path"), pk=cohort_id)
-    if not (is_manager(user) or can_manage_path(user, cohort.path)):
+    if not can_manage_cohort(user, cohort):
         raise Http404
     return cohort
 

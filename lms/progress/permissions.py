@@ -21,3 +21,20 @@ def paths_managed_by(user):
 
 def can_manage_path(user, path) -> bool:
     return is_manager(user) or paths_managed_by(user).filter(pk=path.pk).exists()
+
+
+def can_manage_cohort(user, cohort) -> bool:
+    """A cohort's own trainers and the trainers of its whole path; not another cohort's."""
+    if is_manager(user):
+        return True
+    if not (user.is_authenticated and user.is_trainer):
+        return False
+    return (cohort.trainers.filter(pk=user.pk).exists()
+            or cohort.path.trainers.filter(pk=user.pk).exists())
+
+
+def can_manage_enrollment(user, enrollment) -> bool:
+    if is_manager(user) or (user.is_authenticated and user.is_trainer
+                            and enrollment.path.trainers.filter(pk=user.pk).exists()):
+        return True
+    return enrollment.cohort_id is not None and can_manage_cohort(user, enrollment.cohort)

@@ -41,3 +41,10 @@ def test_health_is_never_cached(client, settings):
     settings.CELERY_BROKER_URL = "memory://"
     response = client.get("/healthz/")
     assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_out_of_range_ids_are_a_400_not_a_500(client, learner):
+    client.force_login(learner)
+    response = client.get("/api/v1/lesson-completions/", {"lesson": 2**70})
+    assert response.status_code == 400
