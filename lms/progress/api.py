@@ -34,7 +34,7 @@ from . import services
 from .completion import attendance_figures, module_is_complete
 from .enums import AssessmentKind, CompletionSource, EnrollmentSource, EnrollmentStatus
 from .models import CompetenceAssessment, Enrollment, LessonCompletion
-from .permissions import can_manage_path, is_manager
+from .permissions import can_manage_cohort, can_manage_path, is_manager
 from .selectors import latest_levels_by_kind
 from .serializers import (
     CompetenceAssessmentCreateSerializer,
@@ -223,6 +223,9 @@ class EnrollmentViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
         path = serializer.validated_data["path"]
         cohort = serializer.validated_data.get("cohort")
         with service_errors():
+            if cohort is not None and is_staff(user) and not can_manage_cohort(user, cohort):
+                # Another cohort's trainer may not place learners in this one.
+                raise exceptions.ValidationError({"cohort": [_("Unknown cohort.")]})
             if is_staff(user) and can_manage_path(user, path):
                 enrollment, created = services.enrollment_create(
                     learner=learner, path=path, source=EnrollmentSource.STAFF, by=user,

@@ -725,3 +725,20 @@ def test_schema_documents_the_progress_api(tmp_path):
     text = target.read_text()
     for url in (ENROLLMENTS, COMPLETIONS, ASSESSMENTS, ME):
         assert url in text
+
+
+@pytest.mark.django_db
+def test_another_cohorts_trainer_cannot_place_a_learner_in_this_cohort(path, cohort):
+    from rest_framework.test import APIClient
+
+    from tests.accounts.factories import LearnerFactory, TrainerFactory
+    from tests.cohorts.factories import CohortFactory
+
+    other_trainer = TrainerFactory()
+    CohortFactory(path=path, trainers=[other_trainer])
+    api = APIClient()
+    api.force_authenticate(other_trainer)
+    response = api.post("/api/v1/enrollments/", {"path": path.pk, "cohort": cohort.pk,
+                                                 "learner": LearnerFactory().pk}, format="json")
+    assert response.status_code == 400
+    assert "cohort" in response.json()
