@@ -1,0 +1,748 @@
+"""Documents benchmark: what the issuing pipeline costs around WeasyPrint, and how a Celery
+worker on Redis scales and holds its memory.
+
+    .venv/bin/python bench/documents.py [--docs 30] [--celery-docs 200] [--profile] [--keep-db]
+
+Prints one `name: value` line per figure, then a table with the goals; exits 1 when a goal is
+missed. PostgreSQL comes from DATABASE_URL, else a throwaway `parcours_bench` database is
+created (and dropped again if this run created it); Redis from REDIS_URL, on a private queue.
+Everything the run creates (rows, media, Redis keys) is removed at the end. See bench/README.md.
+"""
+
+import argparse
+import contextlib
+import cProfile
+import gc
+import io
+import os
+import pstats
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BENCH_SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
+BENCH_DB = "parcours_bench"
+# Popped before Django starts: with REDIS_URL the local settings would put the site's cache on
+# the shared Redis and stop running tasks in-process; only the broker needs Redis here.
+REDIS_URL = os.environ.pop("REDIS_URL", "") or "redis://127.0.0.1:6379/0"
+
+# Goals: (metric, comparison, bound).
+GOALS = [
+    ("pipeline_overhead_ratio", "<=", 1.10),
+    ("worker_scaling_2_vs_1", ">=", 1.7),
+    ("worker_rss_ratio_200_vs_10", "<=", 1.1),
+]
+
+# A cohort of a French tiers-lieu: mostly Latin names, some in other scripts (font fallback).
+NAMES = [
+    ("Hélène", "Lefèvre-Dubois"), ("Jean-Baptiste", "Moreau"), ("Thị Thu Hà", "Nguyễn"),
+    ("Karim", "Benali"), ("Олена", "Коваленко"), ("Maëlys", "Giraud"), ("فاطمة", "بن علي"),
+    ("Noé", "Rousseau"), ("Amadou", "Diallo"), ("Chloé", "Fontaine"),
+]
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+# Database ----------------------------------------------------------------------------------
+
+def prepare_database() -> tuple[bool, bool]:
+    """Point DATABASE_URL at PostgreSQL. (own, created): whether the database is the bench's
+    throwaway one, and whether this run created it."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        if not url.startswith(("postgres://", "postgresql://", "pgsql://")):
+            sys.exit("bench: DATABASE_URL must be a PostgreSQL URL (worker concurrency is "
+                     "meaningless on SQLite)")
+        return False, False
+    import psycopg
+
+    with psycopg.connect(f"{BENCH_SERVER}/postgres", autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                               [BENCH_DB]).fetchone()
+        if not exists:
+            admin.execute(f'CREATE DATABASE "{BENCH_DB}"')
+    os.environ["DATABASE_URL"] = f"{BENCH_SERVER}/{BENCH_DB}"
+    return True, not exists
+
+
+def drop_database() -> None:
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    with psycopg.connect(f"{BENCH_SERVER}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+
+
+def migrate(own_database: bool) -> None:
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    if own_database:
+        started = time.perf_counter()
+        call_command("migrate", interactive=False, verbosity=0)
+        log(f"migrated {BENCH_DB} in {time.perf_counter() - started:.0f} s")
+        return
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        sys.exit("bench: the DATABASE_URL database has unapplied migrations; "
+                 "run `manage.py migrate` first")
+
+
+# Data --------------------------------------------------------------------------------------
+
+ORGANISATION = {
+    "name": "C-Num", "legal_name": "Association C-Num", "address": "12 rue des Tanneurs",
+    "postcode": "79000", "city": "Niort", "siret": "83245178500014", "nda": "75790123479",
+    "email": "contact@c-num.example", "phone": "05 49 00 00 00",
+    "signatory_name": "Nathalie Giraud", "signatory_title": "Directrice", "default_place": "",
+}
+
+
+def _png(width: int, height: int, draw) -> bytes:
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (width, height), (255, 255, 255, 0))
+    draw(ImageDraw.Draw(image))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _images(tag: str) -> dict:
+    """Logo, signature and stamp, as an organisation configures them: Wagtail images."""
+    from django.core.files.images import ImageFile
+    from wagtail.images import get_image_model
+
+    def logo(d):
+        d.rounded_rectangle((10, 20, 230, 220), 30, fill=(0, 90, 160, 255))
+        d.text((260, 100), "C-Num, tiers-lieu numérique", fill=(0, 60, 110, 255))
+
+    def signature(d):
+        d.line([(20, 110), (80, 30), (120, 120), (170, 40), (230, 115), (330, 60)],
+               fill=(20, 20, 90, 255), width=5)
+
+    def stamp(d):
+        d.ellipse((10, 10, 250, 250), outline=(150, 0, 0, 255), width=8)
+        d.text((70, 120), "C-Num - Niort", fill=(150, 0, 0, 255))
+
+    image_model = get_image_model()
+    made = {}
+    for field, (size, draw) in {"logo": ((800, 240), logo),
+                                "signature_image": ((360, 140), signature),
+                                "stamp_image": ((260, 260), stamp)}.items():
+        content = ImageFile(io.BytesIO(_png(*size, draw)), name=f"{tag}-{field}.png")
+        made[field] = image_model.objects.create(title=f"{tag} {field}", file=content)
+    return made
+
+
+class BenchData:
+    """Rows made for the run, all findable by `tag`, removed by cleanup()."""
+
+    def __init__(self, tag: str, learners: int):
+        self.tag = tag
+        self.size = learners
+        self.loaded_referential = False
+        self.organisation_saved: dict | None = None
+        self.path = None
+        self.enrollments = []
+
+    def create(self) -> None:
+        from django.contrib.auth.hashers import make_password
+        from django.utils import timezone
+        from wagtail.models import Page
+
+        from courses.models import Competence
+        from courses.referential import referential_load_all
+        from lms.accounts.models import Organisation, User
+        from lms.progress.enums import (
+            AssessmentKind,
+            AssessmentMethod,
+            EnrollmentSource,
+            EnrollmentStatus,
+        )
+        from lms.progress.models import CompetenceAssessment, Enrollment
+        from tests.cohorts.factories import CohortFactory
+        from tests.courses.factories import (
+            LessonFactory,
+            ModuleFactory,
+            TrainingPathFactory,
+            module_target,
+        )
+
+        if not Competence.objects.exists():
+            referential_load_all()
+            self.loaded_referential = True
+        # The organisation prints on every document: set it as a configured site has it.
+        organisation = Organisation.load()
+        fields = [*ORGANISATION, "logo", "signature_image", "stamp_image"]
+        self.organisation_saved = {field: getattr(organisation, field) for field in fields}
+        for field, value in {**ORGANISATION, **_images(self.tag)}.items():
+            setattr(organisation, field, value)
+        organisation.save()
+
+        self.path = TrainingPathFactory(
+            parent=Page.get_first_root_node(), title=f"Bureautique et démarches ({self.tag})",
+            slug=self.tag,
+            objectives="<ul><li>Créer et mettre en forme un document</li>"
+                       "<li>Réaliser un tableau de calcul simple</li>"
+                       "<li>Gérer ses fichiers et dossiers</li>"
+                       "<li>Effectuer une démarche administrative en ligne</li></ul>",
+            assessment_methods="Mises en situation, exercices pratiques, observation.",
+        )
+        competences = list(Competence.objects.order_by("pk")[:6])
+        for number in range(3):
+            module = ModuleFactory(parent=self.path, title=f"Module {number + 1}",
+                                   slug=f"module-{number + 1}")
+            LessonFactory(parent=module, slug=f"lesson-{number + 1}")
+            for competence in competences[number * 2:number * 2 + 2]:
+                module_target(module, competence, 2 + number % 2)
+        cohort = CohortFactory(path=self.path, name=f"Groupe {self.tag}")
+        password = make_password(None)
+        users = User.objects.bulk_create([
+            User(username=f"{self.tag}-{i:04d}", first_name=NAMES[i % len(NAMES)][0],
+                 last_name=NAMES[i % len(NAMES)][1], employer="Mairie de Niort" if i % 3 else "",
+                 is_learner=True, password=password)
+            for i in range(self.size)
+        ])
+        self.manager = User.objects.create(username=f"{self.tag}-manager", is_manager=True,
+                                           password=password)
+        now = timezone.now()
+        self.enrollments = Enrollment.objects.bulk_create([
+            Enrollment(learner=user, path=self.path, cohort=cohort, source=EnrollmentSource.STAFF,
+                       status=EnrollmentStatus.COMPLETED, completed_at=now)
+            for user in users
+        ])
+        CompetenceAssessment.objects.bulk_create([
+            CompetenceAssessment(learner=user, competence=competence, path=self.path,
+                                 kind=AssessmentKind.VALIDATION,
+                                 method=AssessmentMethod.OBSERVATION, level=2 + (i + j) % 2)
+            for i, user in enumerate(users) for j, competence in enumerate(competences[:4])
+        ])
+        # The in-process objects must look like what a view would load.
+        self.enrollments = list(Enrollment.objects.filter(path=self.path)
+                                .select_related("learner", "path", "cohort").order_by("pk"))
+
+    def take(self, count: int) -> list:
+        taken, self.enrollments = self.enrollments[:count], self.enrollments[count:]
+        if len(taken) < count:
+            raise RuntimeError("not enough bench enrollments")
+        return taken
+
+    def cleanup(self) -> None:
+        from wagtail.images import get_image_model
+
+        from certificates.models import Document
+        from courses.models import CompetenceFramework
+        from lms.accounts.models import Organisation, User
+        from lms.cohorts.models import Cohort
+
+        steps = [
+            ("documents", lambda: Document.objects.filter(path__slug=self.tag).delete()),
+            ("users", lambda: User.objects.filter(username__startswith=f"{self.tag}-").delete()),
+            ("cohort", lambda: Cohort.objects.filter(name=f"Groupe {self.tag}").delete()),
+            ("path", lambda: self.path and self.path.delete()),
+        ]
+        if self.organisation_saved is not None:
+            steps.append(("organisation", lambda: Organisation.objects.filter(
+                pk=Organisation.load().pk).update(**{
+                    (f"{k}_id" if k in ("logo", "signature_image", "stamp_image") else k):
+                    (v.pk if hasattr(v, "pk") else v)
+                    for k, v in self.organisation_saved.items()})))
+        steps.append(("images", lambda: get_image_model().objects.filter(
+            title__startswith=f"{self.tag} ").delete()))
+        if self.loaded_referential:
+            steps.append(("referential", lambda: CompetenceFramework.objects.all().delete()))
+        for name, step in steps:
+            try:
+                step()
+            except Exception as error:  # keep cleaning the rest
+                log(f"cleanup of {name} failed: {error!r}")
+
+
+# CPU accounting ----------------------------------------------------------------------------
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # gone
+        return ["0"] * 20
+
+
+def process_cpu_s(pid: int) -> float:
+    """utime + stime of a process, in seconds."""
+    fields = _stat(pid)
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def process_minor_faults(pid: int) -> int:
+    return int(_stat(pid)[7])
+
+
+def own_minor_faults() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+def host_busy_s() -> float:
+    """CPU seconds all cores spent busy since boot (idle and iowait excluded)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = values[:8]
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
+
+
+class HostLoad:
+    """How many cores other processes kept busy during a measurement: a busy host makes
+    wall-clock figures (and above all worker scaling) unreliable."""
+
+    def __init__(self, own_pids):
+        self.own_pids = own_pids  # callable: pids of the processes the bench runs
+
+    def start(self) -> None:
+        self.started = time.perf_counter()
+        self.busy = host_busy_s()
+        self.own = self._own()
+
+    def stop(self) -> None:
+        self.elapsed = time.perf_counter() - self.started
+        own_end = self._own()
+        own = sum(own_end[pid] - self.own.get(pid, 0.0) for pid in own_end)
+        self.other_cores = max(0.0, (host_busy_s() - self.busy - own) / self.elapsed)
+
+    def _own(self) -> dict[int, float]:
+        return {pid: process_cpu_s(pid) for pid in self.own_pids()}
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+
+# In-process pipeline -----------------------------------------------------------------------
+
+class Timers:
+    """Wall time spent in a few functions of the pipeline, per document."""
+
+    def __init__(self):
+        self.current: dict[str, float] = {}
+        self.last_html = ""
+        self._undo = []
+
+    def wrap(self, owner, attribute: str, name: str, keep_html: bool = False):
+        original = getattr(owner, attribute)
+
+        def timed(*args, **kwargs):
+            if keep_html:
+                self.last_html = args[0]
+            started, faults = time.perf_counter(), own_minor_faults()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                elapsed = time.perf_counter() - started
+                self.current[name] = self.current.get(name, 0.0) + elapsed
+                self.current[f"{name}_faults"] = (self.current.get(f"{name}_faults", 0)
+                                                  + own_minor_faults() - faults)
+
+        setattr(owner, attribute, timed)
+        self._undo.append((owner, attribute, original))
+
+    def gc_callback(self, phase: str, info: dict) -> None:
+        # Python's cyclic garbage collector pausing inside the measured code.
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        else:
+            elapsed = time.perf_counter() - self._gc_started
+            self.current["gc"] = self.current.get("gc", 0.0) + elapsed
+
+    def __enter__(self):
+        gc.callbacks.append(self.gc_callback)
+        return self
+
+    def __exit__(self, *exc):
+        gc.callbacks.remove(self.gc_callback)
+        for owner, attribute, original in reversed(self._undo):
+            setattr(owner, attribute, original)
+        self._undo.clear()
+        return False
+
+
+def bare_weasyprint(html: str) -> bytes:
+    """What rendering.html_to_pdf boils down to: the same cached stylesheet and fonts."""
+    from django.conf import settings
+
+    from certificates import rendering
+
+    html_class, stylesheet, font_config = rendering._weasyprint()
+    return html_class(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
+        stylesheets=[stylesheet], font_config=font_config)
+
+
+def _check_issued(pk: int) -> None:
+    from certificates.enums import DocumentStatus
+    from certificates.models import Document
+
+    if Document.objects.get(pk=pk).status != DocumentStatus.ISSUED:
+        raise RuntimeError(f"document {pk} was not issued in process")
+
+
+def measure_pipeline(data: "BenchData", docs: int) -> dict:
+    from django.core.files.storage import FileSystemStorage
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from certificates import rendering, services
+    from certificates.enums import DocumentKind
+    from lms.celery import app
+
+    app.conf.task_always_eager = True  # on-commit → document_render runs in this process
+    warmup = len(NAMES)  # every name once: fonts, glyph caches, templates, first connection
+    rows = []
+    with Timers() as timers, HostLoad(lambda: [os.getpid()]) as load:
+        timers.wrap(services, "document_render", "render")
+        timers.wrap(services, "build_snapshot", "snapshot")
+        timers.wrap(rendering, "document_html", "html")
+        timers.wrap(rendering, "qr_data_uri", "qr")
+        timers.wrap(rendering, "html_to_pdf", "weasyprint", keep_html=True)
+        timers.wrap(FileSystemStorage, "save", "store")
+        for index, enrollment in enumerate(data.take(warmup + docs)):
+            timers.current = {}
+            with CaptureQueriesContext(connection) as queries:
+                started, cpu = time.perf_counter(), time.process_time()
+                document = services.document_request(
+                    kind=DocumentKind.ATTESTATION, by=data.manager, enrollment=enrollment)
+                total, total_cpu = time.perf_counter() - started, time.process_time() - cpu
+            _check_issued(document.pk)
+            pipeline = timers.current
+            timers.current = {}
+            started, cpu, faults = time.perf_counter(), time.process_time(), own_minor_faults()
+            bare_weasyprint(timers.last_html)
+            bare, bare_cpu = time.perf_counter() - started, time.process_time() - cpu
+            if index >= warmup:
+                rows.append({"total": total, "total_cpu": total_cpu, "bare": bare,
+                             "bare_cpu": bare_cpu, "bare_gc": timers.current.get("gc", 0.0),
+                             "bare_faults": own_minor_faults() - faults,
+                             "queries": len(queries), **pipeline})
+
+    def median_ms(key):
+        return statistics.median(row.get(key, 0.0) for row in rows) * 1000
+
+    parts = {key: median_ms(key) for key in (
+        "total", "total_cpu", "bare", "bare_cpu", "bare_gc", "render", "snapshot", "html", "qr",
+        "weasyprint", "store", "gc")}
+    return {
+        "document_pipeline_ms": parts["total"],
+        "bare_weasyprint_ms": parts["bare"],
+        "pipeline_overhead_ratio": parts["total"] / parts["bare"],
+        "cpu": (parts["total_cpu"], parts["bare_cpu"]),
+        "breakdown": {
+            "request (checks, record, enqueue)": parts["total"] - parts["render"],
+            "snapshot (build_snapshot)": parts["snapshot"],
+            "html template (excl. QR)": parts["html"] - parts["qr"],
+            "QR code (segno SVG)": parts["qr"],
+            "weasyprint call in the pipeline": parts["weasyprint"],
+            "store PDF (storage.save)": parts["store"],
+            "claim/final writes, sha256, eager task": (
+                parts["render"] - parts["snapshot"] - parts["html"] - parts["weasyprint"]
+                - parts["store"]),
+            "  of which GC pauses, whole pipeline": parts["gc"],
+            "  GC pauses in the bare WeasyPrint run": parts["bare_gc"],
+        },
+        # CPython 3.11 maps and unmaps a 16 KiB frame-stack chunk each time a call crosses a
+        # chunk boundary (python/cpython#142183): how often depends on the stack depth
+        # WeasyPrint is called at, and shows as minor page faults.
+        "faults": (statistics.median(row["weasyprint_faults"] for row in rows),
+                   statistics.median(row["bare_faults"] for row in rows)),
+        "queries_per_document": statistics.median(row["queries"] for row in rows),
+        "other_cores": load.other_cores,
+    }
+
+
+def profile_pipeline(data: "BenchData", docs: int) -> str:
+    """cProfile of more documents, separately: profiling would distort the figures."""
+    from certificates import services
+    from certificates.enums import DocumentKind
+
+    profiler = cProfile.Profile()
+    for enrollment in data.take(docs):
+        profiler.enable()
+        document = services.document_request(kind=DocumentKind.ATTESTATION, by=data.manager,
+                                             enrollment=enrollment)
+        profiler.disable()
+        _check_issued(document.pk)
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(
+        r"certificates|lms/|courses/|django/db/models/query|segno|storage|wagtail/images", 45)
+    return out.getvalue()
+
+
+# Celery workers ----------------------------------------------------------------------------
+
+def children_rss_kb(pid: int) -> dict[int, int]:
+    """{pid: VmRSS in kB} of the pool processes: the children of the worker's main process."""
+    rss = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if fields.get("PPid", "").strip() == str(pid) and "VmRSS" in fields:
+            rss[int(entry.name)] = int(fields["VmRSS"].split()[0])
+    return rss
+
+
+def request_all(enrollments, manager, before_commit=lambda: None) -> list[int]:
+    """Documents asked for in one transaction, as a batch is: their tasks are published when
+    it commits, just after `before_commit` (which starts the clock)."""
+    from django.db import transaction
+
+    from certificates import services
+    from certificates.enums import DocumentKind
+
+    with transaction.atomic():
+        ids = [services.document_request(kind=DocumentKind.ATTESTATION, by=manager,
+                                         enrollment=enrollment).pk
+               for enrollment in enrollments]
+        before_commit()
+    return ids
+
+
+def all_issued(ids: list[int]) -> bool:
+    from certificates.enums import DocumentStatus
+    from certificates.models import Document
+
+    statuses = Document.objects.filter(pk__in=ids).values_list("status", flat=True)
+    counts = {}
+    for status in statuses:
+        counts[status] = counts.get(status, 0) + 1
+    if counts.get(DocumentStatus.FAILED):
+        error = Document.objects.filter(pk__in=ids, status=DocumentStatus.FAILED).first().error
+        raise RuntimeError(f"{counts[DocumentStatus.FAILED]} document(s) failed: {error}")
+    return counts.get(DocumentStatus.ISSUED, 0) == len(ids)
+
+
+def measure_worker(data: BenchData, concurrency: int, docs: int, tag: str) -> dict:
+    from lms.celery import app
+    from tests.celery_worker import celery_worker, wait_for
+
+    app.conf.task_always_eager = False
+    queue = f"bench-{tag}-c{concurrency}"
+    warm, timed = data.take(10), data.take(docs)
+    with celery_worker(concurrency=concurrency, broker_url=REDIS_URL, queue=queue) as worker:
+        # Start-up, imports and first renders are not throughput: 10 documents first.
+        ids = request_all(warm, data.manager)
+        wait_for(lambda: all_issued(ids), timeout=180, interval=0.1)
+        rss_10 = children_rss_kb(worker.pid)
+        pool = list(rss_10)
+        cpu_before = {pid: process_cpu_s(pid) for pid in pool}
+        faults_before = {pid: process_minor_faults(pid) for pid in pool}
+        load = HostLoad(lambda: [os.getpid(), worker.pid, *pool])
+        ids = request_all(timed, data.manager, before_commit=load.start)
+        wait_for(lambda: all_issued(ids), timeout=600, interval=0.05)
+        load.stop()
+        pool_cpu = sum(process_cpu_s(pid) - cpu_before[pid] for pid in pool)
+        pool_faults = sum(process_minor_faults(pid) - faults_before[pid] for pid in pool)
+        rss_after = children_rss_kb(worker.pid)
+    return {"queue": queue, "docs_per_s": docs / load.elapsed, "seconds": load.elapsed,
+            "pool_cpu_ms_per_doc": pool_cpu / docs * 1000, "other_cores": load.other_cores,
+            "pool_faults_per_doc": pool_faults / docs,
+            "rss_10_kb": rss_10, "rss_after_kb": rss_after}
+
+
+@contextlib.contextmanager
+def published_task_ids():
+    """Ids of the tasks this process sends, to delete their results from Redis afterwards."""
+    from celery.signals import after_task_publish
+
+    ids = []
+
+    def record(sender=None, headers=None, body=None, **kwargs):
+        task_id = (headers or {}).get("id") or (body or {}).get("id")
+        if task_id:
+            ids.append(task_id)
+
+    after_task_publish.connect(record, weak=False)
+    try:
+        yield ids
+    finally:
+        after_task_publish.disconnect(record)
+
+
+def clean_redis(task_ids: list[str], queues: list[str]) -> None:
+    """Delete the results of the tasks sent and every key of the private queues (the queue,
+    its priority lists and kombu's binding tables, whose names contain the queue's)."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = [f"celery-task-meta-{task_id}" for task_id in task_ids]
+    for queue in queues:
+        keys += client.scan_iter(match=f"*{queue}*", count=1000)
+        client.zrem("_kombu.binding_deadlines", queue)
+    removed = sum(client.delete(*keys[start:start + 500]) for start in range(0, len(keys), 500))
+    client.close()
+    log(f"removed {removed} Redis keys ({len(task_ids)} task results)")
+
+
+# Report ------------------------------------------------------------------------------------
+
+def verdict(name: str, value: float) -> tuple[str, str]:
+    for metric, comparison, bound in GOALS:
+        if metric == name:
+            ok = value <= bound if comparison == "<=" else value >= bound
+            return f"{comparison} {bound:g}", "PASS" if ok else "FAIL"
+    return "", ""
+
+
+BUSY_HOST_CORES = 0.25  # other processes' load above which wall-clock figures are unreliable
+
+
+def report(figures: dict, context: dict, details: dict) -> bool:
+    for name, value in figures.items():
+        print(f"{name}: {value:.3f}")
+    print()
+    width = max(len(name) for name in figures)
+    print(f"{'figure'.ljust(width)}  {'value':>10}  {'goal':>8}  result")
+    print(f"{'-' * width}  {'-' * 10}  {'-' * 8}  ------")
+    passed = True
+    for name, value in figures.items():
+        goal, result = verdict(name, value)
+        passed = passed and result != "FAIL"
+        print(f"{name.ljust(width)}  {value:>10.3f}  {goal:>8}  {result}")
+    print()
+    print("Context (not goals):")
+    for name, value in context.items():
+        print(f"{name}: {value:.3f}")
+    busy = max(value for name, value in context.items() if name.startswith("host_other_"))
+    if busy > BUSY_HOST_CORES:
+        print(f"WARNING: other processes kept up to {busy:.2f} of {os.cpu_count()} cores busy "
+              "during the measurements: wall-clock figures, above all worker scaling, are "
+              "pessimistic. Rerun on an idle machine.")
+    print()
+    print("Pipeline breakdown (median wall ms per document):")
+    for part, value in details["breakdown"].items():
+        print(f"  {part:<42} {value:8.1f}")
+    print(f"  {'SQL queries per document':<42} {details['queries']:8.0f}")
+    for concurrency, run in details["runs"].items():
+        label = f"{concurrency} worker{'s' if concurrency > 1 else ''}"
+        rss_10 = ", ".join(f"{kb / 1024:.0f}" for kb in run["rss_10_kb"].values())
+        rss_after = ", ".join(f"{kb / 1024:.0f}" for kb in run["rss_after_kb"].values())
+        print(f"Celery {label}: {details['celery_docs']} documents in {run['seconds']:.1f} s; "
+              f"pool process RSS after 10 = {rss_10} MB, after {details['celery_docs']} more "
+              f"= {rss_after} MB")
+    if details.get("profile"):
+        print()
+        print("cProfile of the in-process pipeline (separate documents):")
+        print(details["profile"])
+    return passed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=30, help="in-process documents (median)")
+    parser.add_argument("--celery-docs", type=int, default=200, help="documents per worker run")
+    parser.add_argument("--profile", action="store_true",
+                        help="also cProfile 10 more in-process documents and print the top")
+    parser.add_argument("--pipeline-only", action="store_true",
+                        help="skip the Celery runs (quick look at the in-process figures)")
+    parser.add_argument("--keep-db", action="store_true",
+                        help=f"keep the {BENCH_DB} database even if this run created it")
+    options = parser.parse_args()
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings.local")
+    os.environ.setdefault("DEBUG", "false")  # no query log: measure what production runs
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    media_root = tempfile.mkdtemp(prefix="parcours-bench-media-")
+    os.environ["MEDIA_ROOT"] = media_root
+    own_db, created_db = prepare_database()
+
+    import django
+
+    django.setup()
+    tag = f"bench-{uuid.uuid4().hex[:8]}"
+    profile_docs = 10 if options.profile else 0
+    celery_runs = () if options.pipeline_only else (1, 2)
+    data = BenchData(tag, len(NAMES) + options.docs + profile_docs
+                     + len(celery_runs) * (10 + options.celery_docs))
+    started = time.perf_counter()
+    passed = False
+    try:
+        migrate(own_database=own_db)
+        log(f"creating {data.size} completed enrollments ({tag})")
+        data.create()
+        log(f"in-process pipeline: {options.docs} documents (+{len(NAMES)} warm-up)")
+        pipeline = measure_pipeline(data, options.docs)
+        profile = profile_pipeline(data, profile_docs) if profile_docs else ""
+        runs = {}
+        with published_task_ids() as task_ids:
+            try:
+                for concurrency in celery_runs:
+                    log(f"Celery worker, concurrency {concurrency}: "
+                        f"{options.celery_docs} documents")
+                    runs[concurrency] = measure_worker(data, concurrency, options.celery_docs,
+                                                       tag)
+            finally:
+                clean_redis(task_ids, [f"bench-{tag}-c{c}" for c in (1, 2)])
+        pipeline_cpu, bare_cpu = pipeline["cpu"]
+        figures = {
+            "document_pipeline_ms": pipeline["document_pipeline_ms"],
+            "bare_weasyprint_ms": pipeline["bare_weasyprint_ms"],
+            "pipeline_overhead_ratio": pipeline["pipeline_overhead_ratio"],
+        }
+        context = {
+            "document_pipeline_cpu_ms": pipeline_cpu,
+            "bare_weasyprint_cpu_ms": bare_cpu,
+            "pipeline_overhead_ratio_cpu": pipeline_cpu / bare_cpu,
+            "pipeline_weasyprint_minor_faults": pipeline["faults"][0],
+            "bare_weasyprint_minor_faults": pipeline["faults"][1],
+            "host_other_cores_in_process": pipeline["other_cores"],
+        }
+        if runs:
+            figures.update({
+                "celery_docs_per_s_1_worker": runs[1]["docs_per_s"],
+                "celery_docs_per_s_2_workers": runs[2]["docs_per_s"],
+                "worker_scaling_2_vs_1": runs[2]["docs_per_s"] / runs[1]["docs_per_s"],
+                "worker_rss_ratio_200_vs_10": (sum(runs[1]["rss_after_kb"].values())
+                                               / sum(runs[1]["rss_10_kb"].values())),
+            })
+            context.update({
+                "worker_pool_cpu_ms_per_doc_1_worker": runs[1]["pool_cpu_ms_per_doc"],
+                "worker_pool_cpu_ms_per_doc_2_workers": runs[2]["pool_cpu_ms_per_doc"],
+                "worker_pool_minor_faults_per_doc": runs[1]["pool_faults_per_doc"],
+                "host_other_cores_1_worker": runs[1]["other_cores"],
+                "host_other_cores_2_workers": runs[2]["other_cores"],
+            })
+        passed = report(figures, context, {
+            "breakdown": pipeline["breakdown"], "queries": pipeline["queries_per_document"],
+            "runs": runs, "celery_docs": options.celery_docs, "profile": profile,
+        })
+    finally:
+        log("cleaning up")
+        data.cleanup()
+        shutil.rmtree(media_root, ignore_errors=True)
+        if created_db and not options.keep_db:
+            drop_database()
+        log(f"done in {time.perf_counter() - started:.0f} s")
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
