@@ -26,7 +26,7 @@ from lms.cohorts.models import Cohort
 
 from .enums import EnrollmentSource
 from .models import Enrollment, EnrollmentStatusChange
-from .permissions import paths_managed_by
+from .permissions import is_manager, paths_managed_by
 from .services import enrollment_create
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -308,6 +308,7 @@ class _Lookups:
 
     def __init__(self, user, rows: list[RowPlan]):
         User = get_user_model()
+        self.user = user
         self.paths_by_slug: dict[str, object] = {}
         self.paths_by_title: dict[str, list] = {}
         # A trainer's scope: a path they don't manage is looked up as if it didn't exist.
@@ -363,7 +364,12 @@ class _Lookups:
     def fetch_cohorts_and_enrollments(self, rows: list[RowPlan]) -> None:
         path_ids = sorted({row.path.pk for row in rows if row.path})
         self.cohorts: dict[tuple[int, str], list[Cohort]] = {}
-        for cohort in Cohort.objects.filter(path_id__in=path_ids).only("id", "name", "path_id"):
+        cohorts = Cohort.objects.filter(path_id__in=path_ids)
+        if not is_manager(self.user):
+            # A trainer places learners only in their own cohorts, or in any cohort of a path
+            # they train as a whole; another trainer's cohort is looked up as unknown.
+            cohorts = cohorts.filter(Q(trainers=self.user) | Q(path__trainers=self.user))
+        for cohort in cohorts.distinct().only("id", "name", "path_id"):
             self.cohorts.setdefault((cohort.path_id, _fold(cohort.name)), []).append(cohort)
         learner_ids = sorted({row.learner.pk for row in rows if row.learner})
         self.enrolled: set[tuple[int, int]] = set()
