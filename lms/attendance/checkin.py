@@ -32,6 +32,7 @@ def code_is_valid(session, code: str, *, window_seconds: int, now: float | None 
     """Accept the current code and the previous one, so a code typed as it rotates still works."""
     now = time.time() if now is None else now
     window = int(now // window_seconds)
-    code = (code or "").strip().upper()
-    return any(hmac.compare_digest(code, _code(session.checkin_secret, w))
+    # Compared as bytes: compare_digest refuses non-ASCII strings, and anything can be typed.
+    code = (code or "").strip().upper().encode()
+    return any(hmac.compare_digest(code, _code(session.checkin_secret, w).encode())
                for w in (window, window - 1))

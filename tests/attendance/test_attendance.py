@@ -223,3 +223,9 @@ def test_absence_is_declared_ahead_only_by_a_learner_of_the_cohort(cohort, group
     with pytest.raises(PermissionDenied):
         services.absence_declare(learner=LearnerFactory(), cohort=cohort, start_date=tomorrow,
                                  end_date=tomorrow, reason="x")
+
+
+@pytest.mark.django_db
+def test_a_non_ascii_check_in_code_is_just_wrong(session, group):
+    with pytest.raises(ValidationError):
+        services.checkin_with_code(session=session, learner=group[0], code="é")
