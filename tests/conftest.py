@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.utils import translation
 
 from courses.referential import referential_load_all
@@ -22,6 +23,15 @@ def _french(settings):
     translation.activate("fr")
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Rate-limit counters live in the cache: without this, the verification page's limit
+    # (30 a minute from one address) trips on whichever test happens to come 31st.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
