@@ -24,7 +24,8 @@ class PageSerializerMixin(serializers.Serializer):
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_url(self, page) -> str | None:
-        return page.get_url(request=self.context.get("request"))
+        # Absolute, as the schema's "uri" format says and as a client outside the site needs.
+        return page.get_full_url(request=self.context.get("request"))
 
     def parent_id(self, page, parent_type) -> int | None:
         """Parents are matched through the tree path with one query per list, not per row."""

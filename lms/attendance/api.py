@@ -6,14 +6,12 @@ import re
 from contextlib import contextmanager
 
 import django_filters
-from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -21,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 
 from lms.cohorts.models import Cohort
+from lms.core.filters import IdFilter
 from lms.progress.enums import EnrollmentStatus
 from lms.progress.models import Enrollment
 from lms.progress.permissions import is_manager
@@ -180,17 +179,6 @@ def service_errors(list_fields: set[str] | None = None):
 
 
 # Base --------------------------------------------------------------------------------------
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class IdFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs):
-        # Out of the database's integer range is a 400, not an overflow in the query.
-        kwargs.setdefault("min_value", 0)
-        kwargs.setdefault("max_value", 2**63 - 1)
-        super().__init__(*args, **kwargs)
 
 
 class ScopedViewSetMixin:
@@ -369,7 +357,8 @@ class SessionViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveM
                     "the skipped dates are not replaced.",
         request=RecurringSessionsSerializer, responses={201: SessionSerializer(many=True)},
     )
-    @action(detail=False, methods=["post"])
+    # A plain list of what was created: neither paged nor filtered.
+    @action(detail=False, methods=["post"], pagination_class=None, filter_backends=[])
     def recurring(self, request):
         data = self._planned()
         with service_errors():

@@ -6,14 +6,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import django_filters
-from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Left, Length
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -29,6 +27,7 @@ from courses.models import (
     TrainingPathPage,
 )
 from lms.accounts.models import User
+from lms.core.filters import IdFilter
 
 from . import services
 from .completion import attendance_figures, module_is_complete
@@ -131,11 +130,6 @@ class ScopedViewSetMixin:
 
 
 # Filters -----------------------------------------------------------------------------------
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class IdFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
 
 
 class EnrollmentFilter(django_filters.FilterSet):
