@@ -7,7 +7,9 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
@@ -69,15 +71,22 @@ def _home_page(report: SeedReport) -> HomePage:
         intro="<p>Clubs débutants, ateliers, formations et chantier d'insertion : "
               "trouvez le parcours qui vous convient et suivez vos progrès.</p>",
     ), report)
+    # The site's address is the one it is served at, so that absolute page URLs (API, emails)
+    # lead somewhere.
+    address = urlsplit(settings.SITE_URL)
+    default_port = 443 if address.scheme == "https" else 80
     site = Site.objects.filter(is_default_site=True).first()
     old_root = site.root_page if site else None
     if site:
         site.root_page = home
         site.site_name = "Parcours"
+        site.hostname = address.hostname or "localhost"
+        site.port = address.port or default_port
         site.save()
     else:
-        Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True,
-                            site_name="Parcours")
+        Site.objects.create(hostname=address.hostname or "localhost",
+                            port=address.port or default_port, root_page=home,
+                            is_default_site=True, site_name="Parcours")
     # Wagtail's placeholder "Welcome" page is useless once the real home exists.
     if old_root and old_root.specific_class is Page and not old_root.get_children().exists():
         old_root.delete()
