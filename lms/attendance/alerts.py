@@ -26,7 +26,7 @@ from lms.progress.models import Enrollment
 
 from .enums import AlertKind
 from .models import AttendanceAlert, AttendanceSettings
-from .selectors import AttendanceFigures, counted_marks, figures_by_learner
+from .selectors import AttendanceFigures, counted_marks
 
 # A cohort that ended lately may still get its last marks filled in.
 RECENTLY_ENDED_DAYS = 14
@@ -228,7 +228,7 @@ def _notify(cohort, occurrence: Occurrence, recipients) -> None:
 
 
 def cohort_scan(cohort, *, config, now=None) -> list[Occurrence]:
-    """Record and notify the new alerts of one cohort: four queries when nothing is new,
+    """Record and notify the new alerts of one cohort: three queries when nothing is new,
     whatever the number of learners, plus a few per new alert."""
     enrollments = (Enrollment.objects.filter(cohort=cohort)
                    .exclude(status=EnrollmentStatus.WITHDRAWN).select_related("learner"))
@@ -240,7 +240,11 @@ def cohort_scan(cohort, *, config, now=None) -> list[Occurrence]:
              .order_by("session__date", "session__start_time", "session__pk"))
     for mark in marks:
         marks_by_learner[mark.learner_id].append(mark)
-    figures = figures_by_learner(cohort, learners=list(learners), now=now)
+    figures = {}  # from the marks already loaded, not a second query of the same marks
+    for learner_id, learner_marks in marks_by_learner.items():
+        figures[learner_id] = AttendanceFigures()
+        for mark in learner_marks:
+            figures[learner_id].add(mark)
     keys, covered = _already_notified(cohort)
 
     new = []

@@ -103,6 +103,14 @@ class SessionQuerySet(models.QuerySet):
         return self.filter(Q(trainer=user) | Q(cohort__trainers=user)).distinct()
 
 
+def minutes_between(start: datetime.time, end: datetime.time) -> int:
+    """Whole minutes from one time of a day to a later one."""
+    def seconds(time: datetime.time) -> int:
+        return time.hour * 3600 + time.minute * 60 + time.second
+
+    return (seconds(end) - seconds(start)) // 60
+
+
 class Session(models.Model):
     """One scheduled class (séance) of a cohort."""
 
@@ -151,9 +159,7 @@ class Session(models.Model):
 
     @property
     def duration_minutes(self) -> int:
-        start = datetime.datetime.combine(self.date, self.start_time)
-        end = datetime.datetime.combine(self.date, self.end_time)
-        return int((end - start).total_seconds() // 60)
+        return minutes_between(self.start_time, self.end_time)
 
     @property
     def is_cancelled(self) -> bool:

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,8 +14,7 @@ from django.utils.translation import gettext as _
 from lms.accounts.models import User
 from lms.attendance.enums import AlertKind
 from lms.attendance.models import AttendanceAlert
-from lms.attendance.selectors import AttendanceFigures, counted_marks
-from lms.progress.completion import attendance_figures
+from lms.attendance.selectors import AttendanceFigures, counted_marks, figures_by_pair
 from lms.progress.models import CompetenceAssessment, Enrollment
 
 from .enums import ObjectiveCategory, ObstacleCategory, TraineeStatus
@@ -86,35 +85,19 @@ def _dashboard_queryset(user):
 
 
 def _attendance_by_learner(learner_ids) -> dict[int, tuple[Decimal | None, Decimal | None]]:
-    """{learner id: (rate, hours)} over their enrolments in cohorts, in three queries: the
-    rate of each enrolment weighs by the number of its marked sessions."""
-    enrollments = list(Enrollment.objects.filter(learner_id__in=learner_ids, cohort__isnull=False)
-                       .only("pk", "learner_id", "cohort_id"))
-    if not enrollments:
-        return {}
-    figures = attendance_figures(enrollments)
-    marked = {
-        (learner_id, cohort_id): n for learner_id, cohort_id, n in
-        counted_marks().filter(learner_id__in=learner_ids,
-                               session__cohort_id__in={e.cohort_id for e in enrollments})
-        .order_by().values("learner_id", "session__cohort_id").annotate(n=Count("pk"))
-        .values_list("learner_id", "session__cohort_id", "n")
-    }
-    totals: dict[int, list] = {}
-    for enrollment in enrollments:
-        rate, hours = figures.get(enrollment.pk, (None, None))
-        if rate is None and hours is None:
-            continue
-        weight = marked.get((enrollment.learner_id, enrollment.cohort_id), 0)
-        total = totals.setdefault(enrollment.learner_id, [Decimal(0), 0, Decimal(0)])
-        if rate is not None and weight:
-            total[0] += rate * weight
-            total[1] += weight
-        total[2] += hours or 0
-    return {
-        learner_id: ((weighted / weight).quantize(Decimal("0.1")) if weight else None, hours)
-        for learner_id, (weighted, weight, hours) in totals.items()
-    }
+    """{learner id: (rate, hours)} over their enrolments in cohorts, in one query: marks of
+    every cohort added up, so each cohort's rate weighs by its number of marked sessions."""
+    enrolled = Enrollment.objects.filter(learner_id=OuterRef("learner_id"),
+                                         cohort_id=OuterRef("session__cohort_id"))
+    by_pair = figures_by_pair(counted_marks().filter(learner_id__in=learner_ids)
+                              .filter(Exists(enrolled)))
+    totals: dict[int, AttendanceFigures] = {}
+    for (learner_id, _cohort_id), figures in by_pair.items():
+        total = totals.setdefault(learner_id, AttendanceFigures())
+        total.sessions_marked += figures.sessions_marked
+        total.weight_total += figures.weight_total
+        total.minutes_attended += figures.minutes_attended
+    return {learner_id: (total.rate, total.hours) for learner_id, total in totals.items()}
 
 
 def trainee_alerts(trainee, *, contract_end, last_interview, last_streak_alert,

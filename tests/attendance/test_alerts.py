@@ -284,5 +284,5 @@ def test_scan_query_count_is_fixed(path, cohort, trainer, config, statuses,
     Attendance.objects.bulk_create(marks)
     assert alerts.attendance_alerts_scan() == size // 2 * 2
     # Steady state, as every day after the first: a fixed count per cohort.
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(9):
         assert alerts.attendance_alerts_scan() == 0

@@ -358,7 +358,7 @@ def test_query_count_does_not_grow_with_the_trainees(client, staff, programme, c
     for user in (staff, manager):
         client.force_login(user)
         client.get(URL)
-        with django_assert_num_queries(14):
+        with django_assert_num_queries(12):
             response = client.get(URL, {"sort": "rate", "alerts": "1"})
         assert len(rows_of(response)) == size
         assert all(row.attendance_rate == Decimal("100.0") and row.competences_gained == 1
