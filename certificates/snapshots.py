@@ -4,6 +4,7 @@ import base64
 import re
 from html import unescape
 
+from django.db.models import F
 from django.utils import timezone
 
 from courses.models import Competence, CompetenceLevel
@@ -22,16 +23,49 @@ def _plain_items(html: str) -> list[str]:
     return [unescape(re.sub(r"<[^>]+>", "", item)).strip() for item in items if item.strip()]
 
 
-def _image_data_uri(image) -> str:
-    if image is None:
+IMAGES = ("logo", "signature_image", "stamp_image")
+
+# {(image id, file name, file hash): data URI}. The organisation's images print on every
+# document: made once per process. A different image or a replaced file is a different key,
+# so a document never prints a stale one.
+_IMAGE_DATA_URIS: dict[tuple, str] = {}
+_IMAGE_CACHE_SIZE = 32
+
+
+def _image_data_uri(organisation, field: str) -> str:
+    image_id = getattr(organisation, f"{field}_id")
+    if image_id is None:
         return ""
-    rendition = image.get_rendition("max-600x240|format-png")
-    with rendition.file.open("rb") as handle:
-        return "data:image/png;base64," + base64.b64encode(handle.read()).decode()
+    file_name = getattr(organisation, f"{field}_file_name", None)
+    if file_name is None:  # loaded without the annotations of _organisation()
+        image = getattr(organisation, field)
+        file_name, file_hash = image.file.name, image.file_hash
+    else:
+        file_hash = getattr(organisation, f"{field}_file_hash")
+    key = (image_id, file_name, file_hash)
+    uri = _IMAGE_DATA_URIS.get(key)
+    if uri is None:
+        rendition = getattr(organisation, field).get_rendition("max-600x240|format-png")
+        with rendition.file.open("rb") as handle:
+            uri = "data:image/png;base64," + base64.b64encode(handle.read()).decode()
+        if len(_IMAGE_DATA_URIS) >= _IMAGE_CACHE_SIZE:
+            _IMAGE_DATA_URIS.clear()
+        _IMAGE_DATA_URIS[key] = uri
+    return uri
+
+
+def _organisation() -> Organisation:
+    """Organisation.load() with its images' file names and hashes (the cache keys above) in
+    the same query; the images themselves are loaded only when not cached."""
+    files = {}
+    for field in IMAGES:
+        files[f"{field}_file_name"] = F(f"{field}__file")
+        files[f"{field}_file_hash"] = F(f"{field}__file_hash")
+    return Organisation.base_queryset().annotate(**files).first() or Organisation.load()
 
 
 def organisation_snapshot() -> dict:
-    organisation = Organisation.load()
+    organisation = _organisation()
     return {
         "name": organisation.name,
         "legal_name": organisation.legal_name or organisation.name,
@@ -44,9 +78,9 @@ def organisation_snapshot() -> dict:
         "signatory_name": organisation.signatory_name,
         "signatory_title": organisation.signatory_title,
         "images": {
-            "logo": _image_data_uri(organisation.logo),
-            "signature": _image_data_uri(organisation.signature_image),
-            "stamp": _image_data_uri(organisation.stamp_image),
+            "logo": _image_data_uri(organisation, "logo"),
+            "signature": _image_data_uri(organisation, "signature_image"),
+            "stamp": _image_data_uri(organisation, "stamp_image"),
         },
     }
 
@@ -70,9 +104,13 @@ def enrollment_snapshot(enrollment) -> dict:
     _rate, hours = attendance_figures([enrollment]).get(enrollment.pk, (None, None))
     targets = path_targets(path)
     levels = current_levels(enrollment.learner, list(targets))
-    competences = {c.pk: c for c in Competence.objects.with_framework().filter(pk__in=targets)}
-    level_names = {(level.framework_id, level.number): level.name
-                   for level in CompetenceLevel.objects.all()}
+    competences = {c.pk: c for c in Competence.objects.with_framework().filter(pk__in=targets)
+                   .only("code", "name_fr", "name_en", "area__framework__name_fr",
+                         "area__framework__name_en")}
+    level_names = {(level.framework_id, level.number): level.name for level in
+                   CompetenceLevel.objects.filter(
+                       framework__in={c.area.framework_id for c in competences.values()})
+                   .order_by().only("framework", "number", "name_fr", "name_en")}
     assessment = [
         {
             "code": competences[pk].code,
@@ -158,12 +196,13 @@ def build_snapshot(document) -> dict:
     if document.kind in (DocumentKind.ATTESTATION, DocumentKind.CERTIFICATE):
         snapshot.update(enrollment_snapshot(document.enrollment))
     else:
+        sessions = Session.objects.select_related("cohort__path", "module", "trainer")
         if document.session_id:
-            sessions = [document.session]
+            sessions = [sessions.get(pk=document.session_id)]
         else:
-            sessions = list(Session.objects.scheduled().filter(
-                cohort=document.cohort, date__gte=document.week_start,
+            sessions = list(sessions.scheduled().filter(
+                cohort_id=document.cohort_id, date__gte=document.week_start,
                 date__lt=document.week_start + timezone.timedelta(days=7),
-            ).select_related("cohort__path", "module", "trainer"))
+            ))
         snapshot.update(sheet_snapshot(sessions))
     return snapshot
