@@ -28,13 +28,13 @@ from .enums import EnrollmentSource
 from .models import Enrollment, EnrollmentStatusChange
 from .permissions import is_manager, paths_managed_by
 from .services import enrollment_create
+from .usernames import USERNAME_MAX, taken_usernames, username_base, username_pick
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
 # Bulk look-ups go by chunks so that no query exceeds the database's parameter limit
 # (SQLite's is the lowest); files up to this many rows take one query per look-up.
 CHUNK = 500
-USERNAME_MAX = 150
 
 # Canonical field → accepted header spellings, already normalised by `_header_key`.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -282,21 +282,6 @@ def parse_date(value: str) -> datetime.date:
     return datetime.date(year, month, day)
 
 
-def _ascii_slug(value: str) -> str:
-    # Apostrophes join (N’Diaye → ndiaye); spaces and other marks become hyphens.
-    value = re.sub(r"['’ʼ`]", "", value)
-    decomposed = unicodedata.normalize("NFKD", value.casefold())
-    ascii_only = decomposed.encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-")
-
-
-def username_base(first_name: str, last_name: str, email: str) -> str:
-    """prénom.nom in ASCII; names in another script fall back on the email's local part."""
-    parts = [part for part in (_ascii_slug(first_name), _ascii_slug(last_name)) if part]
-    base = ".".join(parts) or _ascii_slug(email.partition("@")[0]) or "apprenant"
-    return base[: USERNAME_MAX - 6]
-
-
 def _chunks(items: list, size: int = CHUNK):
     for start in range(0, len(items), size):
         yield items[start:start + size]
@@ -333,24 +318,12 @@ class _Lookups:
                     self.by_email[user_.email_lower].append(user_)
 
         # Only learners new to the site need a username made up for them.
-        bases = sorted({username_base(row.values.get("first_name", ""),
-                                      row.values.get("last_name", ""), row.email)
-                        for row in rows if not row.values.get("username")
-                        and row.email.lower() not in self.by_email})
+        bases = {username_base(row.values.get("first_name", ""),
+                               row.values.get("last_name", ""), row.email)
+                 for row in rows if not row.values.get("username")
+                 and row.email.lower() not in self.by_email}
         self.taken: set[str] = {name.casefold() for name in usernames}
-        # Which bases are taken (a hash look-up), then the suffixed forms of those only: a
-        # prefix search over every base would test each account against each pattern.
-        taken_bases: set[str] = set()
-        for chunk in _chunks(bases):
-            taken_bases.update(User.objects.annotate(folded=Lower("username"))
-                               .filter(folded__in=chunk).values_list("folded", flat=True))
-        for chunk in _chunks(sorted(taken_bases)):
-            prefixes = Q()
-            for base in chunk:
-                prefixes |= Q(username__istartswith=base)
-            self.taken.update(name.casefold() for name in
-                              User.objects.filter(prefixes).values_list("username", flat=True))
-        self.taken |= taken_bases
+        self.taken |= taken_usernames(bases)
 
     def path(self, value: str):
         """(path, error code): by slug first, then by exact title."""
@@ -379,12 +352,7 @@ class _Lookups:
                                  .values_list("learner_id", "path_id"))
 
     def new_username(self, base: str) -> str:
-        candidate, suffix = base, 1
-        while candidate.casefold() in self.taken:
-            suffix += 1
-            candidate = f"{base}{suffix}"
-        self.taken.add(candidate.casefold())
-        return candidate
+        return username_pick(base, self.taken)
 
 
 def _error(row: RowPlan, parsed: ParsedFile, name: str, code: str, message: str) -> None:
