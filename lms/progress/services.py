@@ -1,10 +1,14 @@
 """Writes of learner progress. Views, serializers and imports call these, never the ORM."""
 
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from courses.models import LessonPage, TrainingPathPage
 
@@ -23,7 +27,8 @@ from .models import (
     LessonCompletion,
     QuizAttempt,
 )
-from .permissions import can_manage_path
+from .permissions import can_manage_cohort, can_manage_path, is_manager
+from .usernames import unique_username
 
 # Sent once when an enrolment becomes completed; the documents app listens to it.
 path_completed = Signal()  # kwargs: enrollment
@@ -62,12 +67,117 @@ def self_enroll(*, learner, path: TrainingPathPage) -> tuple[Enrollment, bool]:
                              by=learner)
 
 
-def enroll_many(*, learners, path: TrainingPathPage, by, cohort=None) -> list[Enrollment]:
+def can_enroll_outside_cohorts(user, path: TrainingPathPage) -> bool:
+    """Enrolling in a path without a cohort is for those who follow the whole path: managers
+    and the path's own trainers. A trainer of one cohort would lose sight of such a learner."""
+    return is_manager(user) or (user.is_authenticated and user.is_trainer
+                                and path.trainers.filter(pk=user.pk).exists())
+
+
+def _enrollment_scope_check(*, by, path: TrainingPathPage, cohort) -> None:
     if not can_manage_path(by, path):
         raise PermissionDenied(_("You cannot enrol learners in this path."))
-    return [enrollment_create(learner=learner, path=path, source=EnrollmentSource.STAFF, by=by,
-                              cohort=cohort)[0]
-            for learner in learners]
+    if cohort is None:
+        if not can_enroll_outside_cohorts(by, path):
+            raise ValidationError({"cohort": ValidationError(_(
+                "Choose one of your groups: learners outside them would not appear in your "
+                "follow-up."), code="cohort_required")})
+    elif cohort.path_id != path.pk:
+        raise ValidationError({"cohort": ValidationError(
+            _("This cohort belongs to another training path."), code="other_path")})
+    elif not can_manage_cohort(by, cohort):
+        # Another cohort's trainer may not place learners in this one.
+        raise PermissionDenied(_("You cannot enrol learners in this group."))
+
+
+@dataclass
+class EnrollmentBatch:
+    """What enroll_many did: the enrolments it created, and those that already existed (left
+    exactly as they were, whatever their cohort or status)."""
+
+    created: list[Enrollment] = field(default_factory=list)
+    existing: list[Enrollment] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.created) + len(self.existing)
+
+
+@transaction.atomic
+def enroll_many(*, learners, path: TrainingPathPage, by, cohort=None) -> EnrollmentBatch:
+    """Enrol several learners in a path, and in a cohort of it: all of them, or none on any
+    error. Enrolling someone again changes nothing."""
+    _enrollment_scope_check(by=by, path=path, cohort=cohort)
+    batch = EnrollmentBatch()
+    seen: set[int] = set()
+    for learner in learners:
+        if learner.pk in seen:
+            continue
+        seen.add(learner.pk)
+        if not learner.is_active:
+            raise ValidationError(_("The account of %(name)s is deactivated.")
+                                  % {"name": learner})
+        enrollment, created = enrollment_create(learner=learner, path=path,
+                                                source=EnrollmentSource.STAFF, by=by,
+                                                cohort=cohort)
+        (batch.created if created else batch.existing).append(enrollment)
+    return batch
+
+
+EMAIL_TAKEN = gettext_lazy(
+    "An account already uses this email address: search for this person and enrol them "
+    "instead of creating a second account.")
+
+
+def email_taken(email: str) -> bool:
+    return get_user_model().objects.filter(email__iexact=email.strip()).exists()
+
+
+def learner_create(*, first_name: str, last_name: str, email: str = "", phone: str = "",
+                   birth_date=None):
+    """A learner's account without a usable password, like those of the CSV import, with a
+    username made from their names the same way. An email address already used by another
+    account is refused: that person is to be enrolled, not created twice."""
+    User = get_user_model()
+    email = User.objects.normalize_email(email.strip()) if email.strip() else ""
+    if email and email_taken(email):
+        raise ValidationError({"email": ValidationError(EMAIL_TAKEN, code="email_taken")})
+    learner = User(first_name=first_name.strip(), last_name=last_name.strip(), email=email,
+                   phone=phone.strip(), birth_date=birth_date, is_learner=True)
+    missing = {name: ValidationError(_("This field is required."), code="required")
+               for name in ("first_name", "last_name") if not getattr(learner, name)}
+    if missing:
+        raise ValidationError(missing)
+    learner.set_unusable_password()
+    attempts_left = 3
+    while True:
+        learner.username = unique_username(first_name=learner.first_name,
+                                           last_name=learner.last_name, email=email)
+        learner.full_clean(validate_unique=False, validate_constraints=False)
+        try:
+            with transaction.atomic():
+                learner.save(force_insert=True)
+        except IntegrityError:
+            # Someone took the same username meanwhile: pick again.
+            attempts_left -= 1
+            if not attempts_left:
+                raise
+            learner.pk = None
+        else:
+            return learner
+
+
+@transaction.atomic
+def learner_create_and_enroll(*, first_name: str, last_name: str, path: TrainingPathPage, by,
+                              cohort=None, email: str = "", phone: str = "",
+                              birth_date=None) -> Enrollment:
+    """Create a learner's account and enrol them: both or neither."""
+    _enrollment_scope_check(by=by, path=path, cohort=cohort)
+    learner = learner_create(first_name=first_name, last_name=last_name, email=email,
+                             phone=phone, birth_date=birth_date)
+    enrollment, _created = enrollment_create(learner=learner, path=path,
+                                             source=EnrollmentSource.STAFF, by=by,
+                                             cohort=cohort)
+    return enrollment
 
 
 @transaction.atomic

@@ -62,9 +62,15 @@ def test_self_enrolment_only_where_the_path_allows_it(learner, path):
 @pytest.mark.django_db
 def test_enrolling_many_needs_a_trainer_of_the_path(path, cohort, trainer):
     learners = LearnerFactory.create_batch(3)
-    assert len(services.enroll_many(learners=learners, path=path, by=trainer)) == 3
     with pytest.raises(PermissionDenied):
         services.enroll_many(learners=learners, path=path, by=TrainerFactory())
+    # A cohort's trainer enrols into their cohort: outside it, they would lose sight of them.
+    with pytest.raises(ValidationError):
+        services.enroll_many(learners=learners, path=path, by=trainer)
+    batch = services.enroll_many(learners=learners, path=path, by=trainer, cohort=cohort)
+    assert len(batch.created) == 3 and not batch.existing
+    again = services.enroll_many(learners=learners, path=path, by=trainer, cohort=cohort)
+    assert not again.created and again.existing == batch.created
 
 
 @pytest.mark.django_db
