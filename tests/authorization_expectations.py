@@ -91,6 +91,9 @@ EXPECTATIONS: dict[str, dict[str, frozenset[str]]] = {
     # Both trainers train the path (through their cohort); each sees only their learners.
     "progress:trainer_path": {GET: ANY_TRAINER, POST: ANY_TRAINER},
     "progress:trainer_cohort": {GET: COHORT_A, POST: COHORT_A},
+    # Enrolling learners: in the path (each trainer into their own cohort), or in cohort A.
+    "progress:trainer_path_enrol": {GET: ANY_TRAINER, POST: ANY_TRAINER},
+    "progress:trainer_cohort_enrol": {GET: COHORT_A, POST: COHORT_A},
     "progress:manager_dashboard": {GET: only(MANAGER)},
     "progress:manager_export_csv": {GET: only(MANAGER)},
     "progress:manager_export_xlsx": {GET: only(MANAGER)},

@@ -3,12 +3,18 @@
 import datetime
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from courses.referential import MAX_LEVEL, MIN_LEVEL
 
 from .enums import AssessmentMethod
+from .learner_search import MAX_QUERY_LENGTH, MAX_RESULTS, namesakes
+from .services import EMAIL_TAKEN, email_taken
 
 # type="date" inputs only take ISO dates, whatever the language of the page.
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -116,3 +122,163 @@ class QuickValidationForm(forms.Form):
         if not self.is_bound:
             return set()
         return {int(value) for value in self.data.getlist("learners") if value.isdigit()}
+
+
+# --- Enrolment by the staff ------------------------------------------------------------------
+
+
+class LearnerSearchForm(forms.Form):
+    """The search of existing learners, sent by GET: its results are a link one can share."""
+
+    q = forms.CharField(
+        label=_("Name, username or email"), max_length=MAX_QUERY_LENGTH,
+        required=False,
+        help_text=_("One or more words, each found anywhere in the name, username or email; "
+                    "accents and capitals do not matter."),
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off",
+                                      "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "search-%s")
+        super().__init__(*args, **kwargs)
+
+    @property
+    def query(self) -> str:
+        return self.cleaned_data.get("q", "") if self.is_valid() else ""
+
+
+def cohort_label(cohort) -> str:
+    return _("%(name)s, from %(start)s to %(end)s") % {
+        "name": cohort.name, "start": date_format(cohort.start_date, "SHORT_DATE_FORMAT"),
+        "end": date_format(cohort.end_date, "SHORT_DATE_FORMAT")}
+
+
+class EnrollmentTargetForm(forms.Form):
+    """A form that enrols into the path: it chooses a cohort of it among those the user may
+    enrol into (`cohorts`), or none when `outside_allowed`."""
+
+    id_prefix = "enrol"
+
+    def __init__(self, *args, cohorts, outside_allowed: bool, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}-%s")
+        super().__init__(*args, **kwargs)
+        self.cohort_objects = {cohort.pk: cohort for cohort in cohorts}
+        choices = [(cohort.pk, cohort_label(cohort)) for cohort in cohorts]
+        if outside_allowed:
+            choices.insert(0, ("", _("No group")))
+        elif len(choices) != 1:
+            choices.insert(0, ("", _("Choose a group")))
+        self.fields["cohort"] = forms.TypedChoiceField(
+            label=_("Group"), choices=choices, coerce=int, empty_value=None,
+            required=not outside_allowed,
+            help_text=None if outside_allowed else _(
+                "You enrol learners in the groups you train."),
+            error_messages={"required": _("Choose a group."),
+                            "invalid_choice": _("Choose one of the groups of the list.")},
+        )
+
+    @property
+    def selected_cohort(self):
+        return self.cohort_objects.get(self.cleaned_data.get("cohort"))
+
+
+class EnrollLearnersForm(EnrollmentTargetForm):
+    """Existing learners ticked in the search results, enrolled at once."""
+
+    learners = forms.ModelMultipleChoiceField(
+        label=_("Learners"), queryset=None, widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": _("Tick at least one learner in the list."),
+            "invalid_choice": _("One of the ticked learners cannot be enrolled: search again."),
+            "invalid_pk_value": _("One of the ticked learners cannot be enrolled: search "
+                                  "again."),
+        },
+    )
+    # The search, to show its results again when the form has an error.
+    q = forms.CharField(label=_("Search"), required=False, max_length=MAX_QUERY_LENGTH,
+                        widget=forms.HiddenInput)
+
+    field_order = ["learners", "cohort", "q"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["learners"].queryset = (get_user_model().objects
+                                            .filter(is_active=True, is_learner=True)
+                                            .exclude(pk=user.pk))
+
+    def clean_learners(self):
+        learners = self.cleaned_data["learners"]
+        if len(learners) > MAX_RESULTS:
+            raise forms.ValidationError(ngettext_lazy(
+                "Enrol at most %(max)d learner at once.",
+                "Enrol at most %(max)d learners at once.", "max") % {"max": MAX_RESULTS})
+        return learners
+
+    @property
+    def ticked(self) -> set[int]:
+        """Learner ids ticked in the submitted data, to keep them ticked on an error."""
+        if not self.is_bound:
+            return set()
+        return {int(value) for value in self.data.getlist("learners") if value.isdigit()}
+
+
+class NewLearnerForm(EnrollmentTargetForm):
+    """A person without an account yet: created, then enrolled."""
+
+    id_prefix = "new"
+
+    first_name = forms.CharField(label=_("First name"), max_length=150,
+                                 widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    last_name = forms.CharField(label=_("Last name"), max_length=150,
+                                widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    email = forms.EmailField(label=_("Email address (optional)"), max_length=254,
+                             required=False,
+                             widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    phone = forms.CharField(label=_("Phone (optional)"), max_length=30, required=False,
+                            widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}))
+    birth_date = forms.DateField(label=_("Birth date (optional)"), required=False,
+                                 widget=DATE_WIDGET)
+    namesake_ok = forms.BooleanField(
+        label=_("This is another person, who has the same name"), required=False)
+    q = forms.CharField(label=_("Search"), required=False, max_length=MAX_QUERY_LENGTH,
+                        widget=forms.HiddenInput)
+
+    field_order = ["first_name", "last_name", "email", "phone", "birth_date", "cohort",
+                   "namesake_ok", "q"]
+
+    def clean_email(self):
+        # The service refuses it too; said here, it comes with the form's other errors.
+        email = self.cleaned_data["email"]
+        if email and email_taken(email):
+            raise forms.ValidationError(EMAIL_TAKEN, code="email_taken")
+        return email
+
+    def clean_birth_date(self):
+        day = self.cleaned_data["birth_date"]
+        if day and not datetime.date(1900, 1, 1) <= day <= timezone.localdate():
+            raise forms.ValidationError(_("This birth date is not plausible."))
+        return day
+
+    def clean(self):
+        cleaned = super().clean()
+        self.namesakes = []
+        first, last = cleaned.get("first_name"), cleaned.get("last_name")
+        if first and last and not cleaned.get("namesake_ok") and not self.has_error("email"):
+            # Without an email, a second account for the same person would go unnoticed.
+            self.namesakes = namesakes(first_name=first, last_name=last)
+            if self.namesakes:
+                self.add_error(None, forms.ValidationError(ngettext_lazy(
+                    "An account already has this name. If it is this person, enrol them from "
+                    "the search; otherwise tick “This is another person” and create again.",
+                    "%(count)d accounts already have this name. If one of them is this person, "
+                    "enrol them from the search; otherwise tick “This is another person” and "
+                    "create again.", "count") % {"count": len(self.namesakes)},
+                    code="namesake"))
+        return cleaned
+
+    @property
+    def asks_namesake(self) -> bool:
+        """Whether to show the “another person” box: after a namesake was found, or ticked."""
+        return self.is_bound and (self.has_error(NON_FIELD_ERRORS, "namesake")
+                                  or bool(self.data.get("namesake_ok")))
