@@ -22,7 +22,7 @@ from lms.progress.permissions import can_manage_cohort, can_manage_enrollment, i
 from .enums import DocumentKind, DocumentStatus
 from .models import Document, DocumentBatch
 from .rendering import render_pdf
-from .snapshots import build_snapshot
+from .snapshots import build_snapshot, with_enrollment_facts
 
 logger = logging.getLogger(__name__)
 
@@ -122,16 +122,13 @@ def document_request(*, kind: DocumentKind, by=None, enrollment=None, session=No
     return document
 
 
-# What build_snapshot reads of an attestation or certificate (most documents, issued by
-# cohorts), loaded with the claim. Not an attendance sheet's session and cohort: 7 more
-# outer joins cost PostgreSQL ~4 ms of planning on every claim; build_snapshot loads them.
-_SNAPSHOT_RELATED = ("enrollment__learner", "enrollment__path", "enrollment__cohort")
-
-
 def document_render(*, document_id: int) -> Document:
     # 1. Claim: under a row lock, skip if issued, freeze the snapshot on the first attempt.
     with transaction.atomic():
-        document = (Document.objects.select_related(*_SNAPSHOT_RELATED)
+        # With what build_snapshot reads of an attestation's or certificate's enrolment (most
+        # documents). Not an attendance sheet's session and cohort: 7 more outer joins cost
+        # PostgreSQL ~4 ms of planning on every claim; build_snapshot loads them.
+        document = (with_enrollment_facts(Document.objects)
                     .select_for_update(of=("self",)).get(pk=document_id))
         if document.status == DocumentStatus.ISSUED:
             return document
