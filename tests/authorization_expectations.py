@@ -68,6 +68,20 @@ EXPECTATIONS: dict[str, dict[str, frozenset[str]]] = {
     # Signed-in visitors are redirected home: not to the login page, so "allowed".
     "accounts:login": {GET: EVERYONE, POST: EVERYONE},
     "accounts:logout": {POST: EVERYONE},
+    # Forgotten password: anyone may ask (rate-limited), the answer is the same for all.
+    "accounts:password_reset": {GET: EVERYONE, POST: EVERYONE},
+    "accounts:password_reset_done": {GET: EVERYONE},
+    # The one-time link (the learner's, valid): whoever holds it; an invalid one says so (200).
+    "accounts:password_reset_confirm": {GET: EVERYONE, POST: EVERYONE},
+    "accounts:password_reset_complete": {GET: EVERYONE},
+    # One's own password, once signed in.
+    "accounts:password_change": {GET: SIGNED_IN, POST: SIGNED_IN},
+    "accounts:password_change_done": {GET: SIGNED_IN},
+    # Giving the learner a link to choose their password: staff who follow them (their
+    # cohort's trainer, their programme's staff, a manager); not the learner themselves, not
+    # another cohort's trainer or another programme's staff.
+    "accounts:learner_access": {GET: only(TRAINER, STAFF, MANAGER),
+                                POST: only(TRAINER, STAFF, MANAGER)},
 
     # Learner's own pages (/suivi/) -----------------------------------------------------------
     # Everyone signed in has their own (possibly empty) "Mon parcours".

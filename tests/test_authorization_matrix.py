@@ -299,7 +299,11 @@ def _pk_by_basename(w) -> dict:
 
 
 def _special_kwargs(w) -> dict:
-    return {"framework-detail": {"code": w.framework.code}}
+    from lms.accounts.services import access_link_make
+
+    link = access_link_make(user=w.learner)
+    return {"framework-detail": {"code": w.framework.code},
+            "accounts:password_reset_confirm": {"uidb64": link.uid, "token": link.token}}
 
 
 # Minimal bodies where an empty one would be refused by validation before the permission

@@ -7,3 +7,10 @@ class Role(models.TextChoices):
     TRAINER = "trainer", _("Trainer")
     INSERTION_STAFF = "insertion_staff", _("Insertion staff")
     MANAGER = "manager", _("Manager")
+
+
+class AccessChannel(models.TextChoices):
+    """How staff gave a learner their link to choose a password."""
+
+    HANDOUT = "handout", _("printed handout or QR code on screen")
+    EMAIL = "email", _("sent by email")

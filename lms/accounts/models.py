@@ -24,6 +24,11 @@ class UserQuerySet(models.QuerySet):
     def with_role(self, role: Role):
         return self.filter(**{User.ROLE_FIELDS[role]: True})
 
+    def without_staff_role(self):
+        """Accounts that hold no staff role: see User.has_staff_role."""
+        return self.filter(is_trainer=False, is_insertion_staff=False, is_manager=False,
+                           is_staff=False, is_superuser=False)
+
 
 class ParcoursUserManager(UserManager.from_queryset(UserQuerySet)):
     pass
@@ -75,6 +80,19 @@ class User(AbstractUser):
 
     def has_role(self, role: Role) -> bool:
         return getattr(self, self.ROLE_FIELDS[role])
+
+    @property
+    def has_staff_role(self) -> bool:
+        """Trainer, insertion staff, manager or admin: an account that acts on other people's
+        records, so staff never hand out a way into it."""
+        return bool(self.is_trainer or self.is_insertion_staff or self.is_manager
+                    or self.is_staff or self.is_superuser)
+
+    @property
+    def may_be_given_access(self) -> bool:
+        """Whether staff who follow this person may make them a link to choose a password
+        (lms.accounts.services): active accounts without any staff role."""
+        return self.is_active and not self.has_staff_role
 
 
 @register_setting(icon="home")

@@ -1,0 +1,58 @@
+"""Reads about accounts: whose access a staff member may give, and who gave it before."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
+from wagtail.models import ModelLogEntry
+
+from .enums import AccessChannel
+from .models import User
+
+# The action of Wagtail's audit log recording a link given to choose a password
+# (wagtail_hooks.py registers its label).
+ACCESS_LINK_ACTION = "accounts.access_link"
+HISTORY_LENGTH = 20
+
+
+def learners_in_care_of(user):
+    """People `user` may give a link to choose their password: those they follow (a trainer:
+    the learners of their cohorts and paths, as Enrollment.objects.visible_to; insertion staff:
+    the trainees of their programmes; a manager: everyone), never themselves and never an
+    account that holds a staff role (User.may_be_given_access)."""
+    from lms.insertion.models import Trainee
+    from lms.progress.models import Enrollment
+
+    if not user.is_authenticated:
+        return User.objects.none()
+    people = User.objects.filter(is_active=True).without_staff_role().exclude(pk=user.pk)
+    if user.is_manager or user.is_superuser:
+        return people
+    scope = Q()
+    if user.is_trainer:
+        scope |= Q(pk__in=Enrollment.objects.visible_to(user).values("learner_id"))
+    if user.is_insertion_staff:
+        scope |= Q(pk__in=Trainee.objects.followed_by(user).values("learner_id"))
+    if not scope:
+        return User.objects.none()
+    return people.filter(scope)
+
+
+@dataclass(frozen=True)
+class AccessGiven:
+    at: datetime
+    by: User | None
+    channel: str
+
+
+def access_history(learner, *, limit: int = HISTORY_LENGTH) -> list[AccessGiven]:
+    """The links given to `learner`, latest first (1 query: the content type is cached)."""
+    entries = (ModelLogEntry.objects
+               .filter(content_type=ContentType.objects.get_for_model(User),
+                       object_id=str(learner.pk), action=ACCESS_LINK_ACTION)
+               .select_related("user").order_by("-timestamp", "-pk")[:limit])
+    labels = dict(AccessChannel.choices)
+    return [AccessGiven(at=entry.timestamp, by=entry.user,
+                        channel=labels.get((entry.data or {}).get("channel"), ""))
+            for entry in entries]

@@ -1,0 +1,114 @@
+"""Giving a learner access to their account: a one-time link to choose their password.
+
+The link is Django's password reset link (default_token_generator, PasswordResetConfirmView):
+it dies once the password is set, or after PASSWORD_RESET_TIMEOUT, and nobody but the learner
+ever sees or chooses the password. Each link given is written to Wagtail's audit log (who, for
+whom, when, how), which managers read in the admin's site history."""
+
+import datetime
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from wagtail.log_actions import log
+
+from .enums import AccessChannel
+from .models import Organisation
+from .selectors import ACCESS_LINK_ACTION, learners_in_care_of
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AccessLink:
+    url: str
+    expires_at: datetime.datetime
+    uid: str
+    token: str
+
+    @property
+    def short(self) -> str:
+        """The link as printed for typing: without its scheme."""
+        return self.url.split("://", 1)[-1]
+
+
+def link_lifetime() -> str:
+    """How long a link lasts, in words: "3 days", "12 hours"."""
+    seconds = settings.PASSWORD_RESET_TIMEOUT
+    if seconds >= 24 * 3600 and seconds % (24 * 3600) == 0:
+        days = seconds // (24 * 3600)
+        return ngettext("%(count)d day", "%(count)d days", days) % {"count": days}
+    hours = max(1, round(seconds / 3600))
+    return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
+
+
+def access_link_make(*, user) -> AccessLink:
+    """A link that lets `user` choose a password once (nothing is written)."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    path = reverse("accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+    return AccessLink(
+        url=settings.SITE_URL + path, uid=uid, token=token,
+        expires_at=timezone.now() + datetime.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT),
+    )
+
+
+def email_context(*, user, link: AccessLink) -> dict:
+    """What the access and reset emails print (see templates/registration/*email*)."""
+    return {
+        "user": user, "uid": link.uid, "token": link.token, "link": link.url,
+        "expires_at": link.expires_at, "lifetime": link_lifetime(),
+        "site_url": settings.SITE_URL,
+        "site_name": Organisation.load().name or "Parcours",
+        "login_url": settings.SITE_URL + reverse("accounts:login"),
+    }
+
+
+def _check_in_care(*, learner, by) -> None:
+    if not learners_in_care_of(by).filter(pk=learner.pk).exists():
+        raise PermissionDenied(_("You cannot give access to this account."))
+
+
+def _log(*, learner, by, channel: AccessChannel) -> None:
+    log(instance=learner, action=ACCESS_LINK_ACTION, user=by, data={"channel": channel.value})
+
+
+def access_link_give(*, learner, by) -> AccessLink:
+    """A link for a handout (or a QR code shown on screen) to `learner`, whom `by` follows."""
+    _check_in_care(learner=learner, by=by)
+    link = access_link_make(user=learner)
+    _log(learner=learner, by=by, channel=AccessChannel.HANDOUT)
+    return link
+
+
+def access_link_email(*, learner, by) -> None:
+    """Email `learner` a link to choose their password, in the site's language (French)."""
+    _check_in_care(learner=learner, by=by)
+    if not learner.email:
+        raise ValidationError(_("This person has no email address: print the handout instead."),
+                              code="no_email")
+    link = access_link_make(user=learner)
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {**email_context(user=learner, link=link), "given_by": by}
+        subject = " ".join(render_to_string("accounts/email/access_subject.txt", context).split())
+        message = EmailMultiAlternatives(
+            subject, render_to_string("accounts/email/access.txt", context), None, [learner.email])
+        message.attach_alternative(render_to_string("accounts/email/access.html", context),
+                                   "text/html")
+    try:
+        message.send()
+    except Exception as error:  # SMTP down, refused address…: told to staff, not a 500
+        logger.exception("Access email to user %s not sent", learner.pk)
+        raise ValidationError(_("The email could not be sent. Try again later, or print the "
+                                "handout."), code="email_failed") from error
+    _log(learner=learner, by=by, channel=AccessChannel.EMAIL)
