@@ -39,7 +39,9 @@ def _trainee_or_404(request, trainee_id) -> Trainee:
 # Write services of these pages --------------------------------------------------------------
 
 def learner_create(*, first_name: str, last_name: str, email: str) -> User:
-    """A learner account without a password: they set one through "forgotten password"."""
+    """A learner account without a password: staff give them a link to choose one (“Give
+    access” on the trainee's page, lms.accounts), or they ask for it by email with “Forgotten
+    password?” on the login page."""
     base = email[:140]  # usernames hold 150 characters, emails up to 254
     username, suffix = base, 1
     while User.objects.filter(username=username).exists():
@@ -124,6 +126,11 @@ def trainee_create(request):
         else:
             messages.success(request, _("%(name)s now follows the programme.") % {
                 "name": trainee.learner})
+            if data["learner"] is None:
+                messages.info(request, _(
+                    "%(name)s has no password yet: use “Give access” under Identity to hand "
+                    "them a QR code or email them a link to choose one.") % {
+                    "name": trainee.learner})
             return redirect("insertion:trainee_detail", trainee_id=trainee.pk)
     return render(request, "insertion/dashboard/trainee_create.html", {"form": form},
                   status=400)
