@@ -24,3 +24,6 @@ X_FRAME_OPTIONS = "DENY"
 CONN_MAX_AGE = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_MAX_AGE"] = CONN_MAX_AGE  # noqa: F405
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
+# Rate limits (verification page, password reset) count per client address: behind a reverse
+# proxy, name the header it sets, e.g. HTTP_X_REAL_IP, or every visitor shares the proxy's.
+RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY", default=None)
