@@ -17,12 +17,12 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import segno
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from . import qr
 from .enums import DocumentKind
 
 STYLESHEET = Path(__file__).resolve().parent / "pdf" / "documents.css"
@@ -49,7 +49,7 @@ def verification_url(code: str) -> str:
 
 
 def qr_data_uri(url: str) -> str:
-    return qr.svg_data_uri(url)
+    return segno.make(url, error="m").svg_data_uri(scale=4, border=0)
 
 
 def document_html(document, snapshot: dict) -> str:

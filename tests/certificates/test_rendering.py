@@ -124,29 +124,3 @@ def test_a_worker_that_finishes_second_keeps_nothing(completed, trainer, monkeyp
     assert (returned.sha256, returned.pdf.name) == (final.sha256, final.pdf.name)
     files = sorted(Path(settings.MEDIA_ROOT).rglob(f"{final.code}*"))
     assert [path.name for path in files] == [Path(final.pdf.name).name]
-
-
-def test_verification_qr_codes_get_segnos_own_mask(monkeypatch):
-    import random
-
-    import segno
-    from segno import encoder
-
-    from certificates import qr
-    from certificates.models import CODE_ALPHABET
-
-    pick = random.Random(18004)
-    for _ in range(150):
-        code = "".join(pick.choice(CODE_ALPHABET) for _ in range(12))
-        content = pick.choice(["https://parcours.example.org", "http://127.0.0.1:8000"]) \
-            + f"/verify/{code}/" + "x" * pick.choice([0, 0, 40, 200])
-        error = pick.choice("lmqh")
-        monkeypatch.setattr(encoder, "find_and_apply_best_mask",
-                            qr._segno_find_and_apply_best_mask)
-        expected = segno.make(content, error=error, micro=False)
-        monkeypatch.setattr(encoder, "find_and_apply_best_mask", qr.find_and_apply_best_mask)
-        made = segno.make(content, error=error, micro=False)
-        assert (made.version, made.mask, made.matrix) == (
-            expected.version, expected.mask, expected.matrix), content
-    assert qr.svg_data_uri("https://parcours.example.org/verify/ABC/").startswith(
-        "data:image/svg+xml")
