@@ -442,8 +442,13 @@ def vacuum_analyze() -> None:
 
 
 def has_scale_data() -> bool:
+    from django.db import connection
+
     from lms.accounts.models import User
 
+    # A database created by a run interrupted before it migrated has no tables yet.
+    if User._meta.db_table not in connection.introspection.table_names():
+        return False
     return User.objects.filter(username__startswith="scale-").exists()
 
 
@@ -454,6 +459,8 @@ def is_built() -> bool:
     if not (database_exists(BIG_DB) and database_exists(SMALL_DB)):
         return False
     use_database(SMALL_DB)
+    if not has_scale_data():
+        return False
     small = (User.objects.filter(username="scale-l00099").exists()
              and not User.objects.filter(username="scale-l00100").exists())
     use_database(BIG_DB)
