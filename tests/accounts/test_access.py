@@ -14,18 +14,13 @@ from wagtail.models import ModelLogEntry
 
 from lms.accounts.models import User
 from lms.accounts.selectors import ACCESS_LINK_ACTION, learners_in_care_of
+from tests.accounts.conftest import SITE_URL
 from tests.accounts.factories import LearnerFactory, ManagerFactory, TrainerFactory, UserFactory
 from tests.cohorts.factories import CohortFactory
 from tests.insertion.factories import InsertionStaffFactory, ProgrammeFactory, TraineeFactory
 from tests.progress.factories import EnrollmentFactory
 
-SITE_URL = "https://parcours.exemple.org"
 NEW_PASSWORD = "le jardin partagé du mardi"
-
-
-@pytest.fixture(autouse=True)
-def _site_url(settings):
-    settings.SITE_URL = SITE_URL
 
 
 @pytest.fixture

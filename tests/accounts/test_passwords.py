@@ -10,17 +10,12 @@ from django.core import mail
 
 from lms.accounts import views
 from lms.accounts.services import access_link_make
+from tests.accounts.conftest import SITE_URL
 from tests.accounts.factories import PASSWORD, LearnerFactory, UserFactory
 
-SITE_URL = "https://parcours.exemple.org"
 RESET_URL = "/comptes/mot-de-passe-oublie/"
 DONE_URL = "/comptes/mot-de-passe-oublie/envoye/"
 NEW_PASSWORD = "trois petits chats gris"
-
-
-@pytest.fixture(autouse=True)
-def _site_url(settings):
-    settings.SITE_URL = SITE_URL
 
 
 @pytest.fixture
