@@ -2,8 +2,8 @@
 
 A request creates the record first and enqueues its rendering on commit; rendering takes the
 record's pk, is idempotent (an issued document is never rendered again) and safe with retries
-and several workers (the claim locks the row; the final write is one conditional UPDATE, which
-only the first worker to finish gets to make)."""
+and several workers: the claim is one conditional UPDATE, which locks the row while it checks
+the status, and so is the final write, which only the first worker to finish gets to make."""
 
 import contextlib
 import logging
@@ -11,6 +11,7 @@ import logging
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import KombuError
@@ -122,45 +123,48 @@ def document_request(*, kind: DocumentKind, by=None, enrollment=None, session=No
     return document
 
 
+# Rendering takes only these: an issued document stays as it is, and a failed one (given up
+# after its retries, or its learner's personal data erased) waits for a new request, which
+# sets it pending again.
+RENDERABLE = (DocumentStatus.PENDING, DocumentStatus.RENDERING)
+
+
 def document_render(*, document_id: int) -> Document:
-    # 1. Claim: under a row lock, skip if issued, freeze the snapshot on the first attempt.
-    with transaction.atomic():
-        # With what build_snapshot reads of an attestation's or certificate's enrolment (most
-        # documents). Not an attendance sheet's session and cohort: 7 more outer joins cost
-        # PostgreSQL ~4 ms of planning on every claim; build_snapshot loads them.
-        document = (with_enrollment_facts(Document.objects)
-                    .select_for_update(of=("self",)).get(pk=document_id))
-        if document.status == DocumentStatus.ISSUED:
-            return document
-        document.status = DocumentStatus.RENDERING
-        document.attempts += 1
-        if not document.snapshot:
-            document.snapshot = build_snapshot(document)
-            document.snapshot["issued_on"] = timezone.localdate().isoformat()
-        document.save(update_fields=["status", "attempts", "snapshot"])
-    # 2. Render outside the lock: the slow part.
-    pdf, sha256 = render_pdf(document, document.snapshot)
-    # 3. Store, unless another worker finished first. The file is written first (its name goes
-    # in the row) and removed again if another worker won.
+    # 1. Claim: one conditional UPDATE takes the row lock, checks the status and counts the
+    # attempt. No transaction stays open while the facts are read and the PDF is made.
+    claimed = Document.objects.filter(pk=document_id, status__in=RENDERABLE).update(
+        status=DocumentStatus.RENDERING, attempts=F("attempts") + 1)
+    if not claimed:
+        return Document.objects.get(pk=document_id)
+    # With what build_snapshot reads of an attestation's or certificate's enrolment (most
+    # documents). Not an attendance sheet's session and cohort: 7 more outer joins cost
+    # PostgreSQL ~4 ms of planning on every claim; build_snapshot loads them.
+    document = with_enrollment_facts(Document.objects).get(pk=document_id)
+    # 2. The facts printed, read once and frozen with the PDF they made.
+    snapshot = build_snapshot(document)
+    snapshot["issued_on"] = timezone.localdate().isoformat()
+    pdf, sha256 = render_pdf(document, snapshot)
+    # 3. Store, unless another worker finished first or the document was given up meanwhile.
+    # The file is written first (its name goes in the row) and removed again if so.
     document.issued_at = timezone.now()
     document.pdf.save(f"{document.code}.pdf", ContentFile(pdf), save=False)
-    issued, batch_id = _mark_issued(document, sha256=sha256)
+    issued, batch_id = _mark_issued(document, snapshot=snapshot, sha256=sha256)
     if not issued:
         document.pdf.storage.delete(document.pdf.name)
         return Document.objects.get(pk=document_id)
-    document.sha256, document.status, document.error = sha256, DocumentStatus.ISSUED, ""
-    document.batch_id = batch_id
+    document.snapshot, document.sha256, document.error = snapshot, sha256, ""
+    document.status, document.batch_id = DocumentStatus.ISSUED, batch_id
     if batch_id:
         transaction.on_commit(lambda: _batch_maybe_archive(batch_id))
     return document
 
 
-def _mark_issued(document: Document, *, sha256: str) -> tuple[bool, int | None]:
-    """Issue the rendered document unless it already is: (whether this call issued it, its
-    batch). One statement, without a transaction of its own: the UPDATE takes the row lock and,
-    if another worker holds it, checks the status again once that one has committed; the batch
-    is read in the same statement, as a batch request can take the document meanwhile (Django's
-    update() can't return it, hence the SQL)."""
+def _mark_issued(document: Document, *, snapshot: dict, sha256: str) -> tuple[bool, int | None]:
+    """Issue the rendered document if it is still being rendered: (whether this call issued
+    it, its batch). One statement, without a transaction of its own: the UPDATE takes the row
+    lock and, if another worker or an erasure holds it, checks the status again once that one
+    has committed; the batch is read in the same statement, as a batch request can take the
+    document meanwhile (Django's update() can't return it, hence the SQL)."""
     connection = transaction.get_connection()
     quote = connection.ops.quote_name
 
@@ -170,12 +174,15 @@ def _mark_issued(document: Document, *, sha256: str) -> tuple[bool, int | None]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {quote(Document._meta.db_table)} SET {column('status')} = %s, "
-            f"{column('pdf')} = %s, {column('sha256')} = %s, {column('issued_at')} = %s, "
-            f"{column('error')} = '' WHERE {column('id')} = %s AND {column('status')} <> %s "
+            f"{column('snapshot')} = %s, {column('pdf')} = %s, {column('sha256')} = %s, "
+            f"{column('issued_at')} = %s, {column('error')} = '' "
+            f"WHERE {column('id')} = %s AND {column('status')} IN (%s, %s) "
             f"RETURNING {column('batch')}",
-            [DocumentStatus.ISSUED.value, document.pdf.name, sha256,
+            [DocumentStatus.ISSUED.value,
+             Document._meta.get_field("snapshot").get_db_prep_save(snapshot, connection),
+             document.pdf.name, sha256,
              connection.ops.adapt_datetimefield_value(document.issued_at), document.pk,
-             DocumentStatus.ISSUED.value])
+             *(status.value for status in RENDERABLE)])
         row = cursor.fetchone()
     return (True, row[0]) if row else (False, None)
 

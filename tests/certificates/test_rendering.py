@@ -92,10 +92,10 @@ def test_rendering_an_attestation_costs_a_fixed_number_of_queries(
     with_logo(organisation, (0, 90, 160))
     document = services.document_request(kind=DocumentKind.ATTESTATION, by=trainer,
                                          enrollment=completed)
-    # Claim: select (with the enrolment, its learner, path and cohort) and update, in a
-    # transaction (a savepoint and its release in a test). Snapshot: the organisation,
-    # attendance, targets, levels reached, competences, level names. Final conditional update.
-    with django_assert_num_queries(2 + 2 + 6 + 1):
+    # Claim: a conditional update, then the document with its enrolment, learner, path and
+    # cohort. Snapshot: the organisation, attendance, targets, levels reached, competences,
+    # level names. Final conditional update, with the snapshot.
+    with django_assert_num_queries(2 + 6 + 1):
         services.document_render(document_id=document.pk)
     document.refresh_from_db()
     assert document.status == DocumentStatus.ISSUED
