@@ -63,10 +63,21 @@ def _subject(kind, *, enrollment=None, session=None, cohort=None, week_start=Non
     return f"{kind}:cohort:{cohort.pk}:{week_start.isoformat()}"
 
 
+def _check_not_erased(learner, *, field: str | None = None) -> None:
+    # The erasure kept what was issued until its retention ends; a new document would print
+    # the anonymised name over the same enrolment, and a new version would supersede the
+    # real one.
+    if learner is not None and learner.erased_at:
+        message = _("This learner's personal data was erased: no new document can be issued "
+                    "in their name.")
+        raise ValidationError({field: message} if field else message)
+
+
 def _check_request(kind, *, by, enrollment, session, cohort, override_reason) -> None:
     if kind in (DocumentKind.ATTESTATION, DocumentKind.CERTIFICATE):
         if enrollment is None:
             raise ValidationError({"enrollment": _("Choose the learner's enrolment.")})
+        _check_not_erased(enrollment.learner, field="enrollment")
         if by is not None and not can_manage_enrollment(by, enrollment):
             raise PermissionDenied
         overridden = by is not None and is_manager(by) and override_reason.strip()
@@ -201,6 +212,7 @@ def document_reissue(*, document: Document, by, reason: str) -> Document:
         raise PermissionDenied
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the document is issued again.")})
+    _check_not_erased(document.learner)
     with transaction.atomic():
         old = Document.objects.select_for_update().get(pk=document.pk)
         if hasattr(old, "superseded_by") or old.revoked_at:

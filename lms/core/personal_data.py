@@ -599,6 +599,7 @@ def personal_data_erase(*, user, by, reason: str) -> dict:
     user.email = user.phone = user.employer = ""
     user.birth_date = None
     user.is_active = False
+    user.erased_at = now
     user.set_unusable_password()  # also ends their open sessions
     user.save()
 

@@ -124,3 +124,31 @@ def test_a_worker_that_finishes_second_keeps_nothing(completed, trainer, monkeyp
     assert (returned.sha256, returned.pdf.name) == (final.sha256, final.pdf.name)
     files = sorted(Path(settings.MEDIA_ROOT).rglob(f"{final.code}*"))
     assert [path.name for path in files] == [Path(final.pdf.name).name]
+
+
+@pytest.mark.django_db
+def test_a_document_given_up_while_it_renders_is_not_issued(completed, trainer, monkeypatch,
+                                                           settings):
+    """An erasure (or a final failure) during the render: the finished PDF is dropped."""
+    from pathlib import Path
+
+    document = services.document_request(kind=DocumentKind.ATTESTATION, by=trainer,
+                                         enrollment=completed)
+    render_pdf = services.render_pdf
+
+    def erased_meanwhile(document, snapshot):
+        Document.objects.filter(pk=document.pk).update(status=DocumentStatus.FAILED,
+                                                       error="erased")
+        return render_pdf(document, snapshot)
+
+    monkeypatch.setattr(services, "render_pdf", erased_meanwhile)
+    returned = services.document_render(document_id=document.pk)
+    assert returned.status == DocumentStatus.FAILED
+    final = Document.objects.get(pk=document.pk)
+    assert (final.status, final.pdf.name, final.sha256, final.snapshot) == (
+        DocumentStatus.FAILED, "", "", {})
+    assert not list(Path(settings.MEDIA_ROOT).rglob(f"{final.code}*"))
+    # and a task delivered again does not take it up
+    monkeypatch.setattr(services, "render_pdf", render_pdf)
+    assert services.document_render(document_id=document.pk).status == DocumentStatus.FAILED
+    assert Document.objects.get(pk=document.pk).attempts == 1

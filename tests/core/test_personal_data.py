@@ -392,6 +392,35 @@ def test_a_real_certificate_stays_verifiable(organisation_name, enrollment, mana
     assert name in client.get(f"/verify/{document.code}/").content.decode()
 
 
+@pytest.mark.django_db
+def test_nothing_new_is_issued_in_an_erased_name(organisation_name, enrollment, manager,
+                                                 django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        kept = documents.document_request(kind=DocumentKind.CERTIFICATE, enrollment=enrollment)
+    pending = documents.document_request(kind=DocumentKind.ATTESTATION, by=manager,
+                                         enrollment=enrollment, override_reason="Sortie")
+    personal_data_erase(user=enrollment.learner, by=manager, reason="Demande")
+    enrollment.learner.refresh_from_db()
+    assert enrollment.learner.erased_at is not None
+    kept.refresh_from_db()
+    pending.refresh_from_db()
+    assert pending.status == DocumentStatus.FAILED
+    # Asking again does not bring it back, nor make another in the anonymised name.
+    for kind in (DocumentKind.ATTESTATION, DocumentKind.CERTIFICATE):
+        with pytest.raises(ValidationError) as error:
+            documents.document_request(kind=kind, by=manager, enrollment=enrollment,
+                                       override_reason="Sortie")
+        assert "enrollment" in error.value.message_dict
+    with pytest.raises(ValidationError):
+        documents.document_reissue(document=kept, by=manager, reason="Correction")
+    pending.refresh_from_db()
+    assert pending.status == DocumentStatus.FAILED
+    # A task for it still queued (a retry, a redelivery) leaves it as it is.
+    assert documents.document_render(document_id=pending.pk).status == DocumentStatus.FAILED
+    assert Document.objects.filter(enrollment=enrollment).count() == 2
+    assert Document.objects.get(pk=kept.pk).validity == "valid"
+
+
 @pytest.fixture
 def organisation_name(db):
     from lms.accounts.models import Organisation
