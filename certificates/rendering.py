@@ -52,12 +52,13 @@ def qr_data_uri(url: str) -> str:
     return segno.make(url, error="m").svg_data_uri(scale=4, border=0)
 
 
-def document_html(document, snapshot: dict) -> str:
+def document_html(document, snapshot: dict, images: dict[str, str]) -> str:
     url = verification_url(document.code)
     with translation.override("fr"):
         return render_to_string(TEMPLATES[document.kind], {
             "document": document,
             "s": snapshot,
+            "images": images,
             "verify_url": url,
             "qr": qr_data_uri(url),
             "issued_on": datetime.date.fromisoformat(snapshot["issued_on"]),
@@ -102,6 +103,6 @@ def html_to_pdf(html: str) -> bytes:
     return _renderer().submit(_write_pdf, html).result()
 
 
-def render_pdf(document, snapshot: dict) -> tuple[bytes, str]:
-    pdf = html_to_pdf(document_html(document, snapshot))
+def render_pdf(document, snapshot: dict, images: dict[str, str]) -> tuple[bytes, str]:
+    pdf = html_to_pdf(document_html(document, snapshot, images))
     return pdf, hashlib.sha256(pdf).hexdigest()

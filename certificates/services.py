@@ -152,9 +152,9 @@ def document_render(*, document_id: int) -> Document:
     # PostgreSQL ~4 ms of planning on every claim; build_snapshot loads them.
     document = with_enrollment_facts(Document.objects).get(pk=document_id)
     # 2. The facts printed, read once and frozen with the PDF they made.
-    snapshot = build_snapshot(document)
+    snapshot, images = build_snapshot(document)
     snapshot["issued_on"] = timezone.localdate().isoformat()
-    pdf, sha256 = render_pdf(document, snapshot)
+    pdf, sha256 = render_pdf(document, snapshot, images)
     # 3. Store, unless another worker finished first or the document was given up meanwhile.
     # The file is written first (its name goes in the row) and removed again if so.
     document.issued_at = timezone.now()

@@ -1,6 +1,7 @@
 """The facts a document prints, gathered once at issue and frozen in its snapshot."""
 
 import base64
+import hashlib
 import re
 from html import unescape
 
@@ -23,19 +24,20 @@ def _plain_items(html: str) -> list[str]:
     return [unescape(re.sub(r"<[^>]+>", "", item)).strip() for item in items if item.strip()]
 
 
-IMAGES = ("logo", "signature_image", "stamp_image")
+IMAGES = {"logo": "logo", "signature": "signature_image", "stamp": "stamp_image"}
 
-# {(image id, file name, file hash): data URI}. The organisation's images print on every
-# document: made once per process. A different image or a replaced file is a different key,
-# so a document never prints a stale one.
-_IMAGE_DATA_URIS: dict[tuple, str] = {}
+# {(image id, file name, file hash): (SHA-256 of the printed PNG, its data URI)}. The
+# organisation's images print on every document: made once per process. A different image or
+# a replaced file is a different key, so a document never prints a stale one.
+_PRINTED_IMAGES: dict[tuple, tuple[str, str]] = {}
 _IMAGE_CACHE_SIZE = 32
 
 
-def _image_data_uri(organisation, field: str) -> str:
+def _printed_image(organisation, field: str) -> tuple[str, str]:
+    """(SHA-256, data URI) of the image as documents print it; ("", "") when there is none."""
     image_id = getattr(organisation, f"{field}_id")
     if image_id is None:
-        return ""
+        return "", ""
     file_name = getattr(organisation, f"{field}_file_name", None)
     if file_name is None:  # loaded without the annotations of _organisation()
         image = getattr(organisation, field)
@@ -43,30 +45,37 @@ def _image_data_uri(organisation, field: str) -> str:
     else:
         file_hash = getattr(organisation, f"{field}_file_hash")
     key = (image_id, file_name, file_hash)
-    uri = _IMAGE_DATA_URIS.get(key)
-    if uri is None:
+    printed = _PRINTED_IMAGES.get(key)
+    if printed is None:
         rendition = getattr(organisation, field).get_rendition("max-600x240|format-png")
         with rendition.file.open("rb") as handle:
-            uri = "data:image/png;base64," + base64.b64encode(handle.read()).decode()
-        if len(_IMAGE_DATA_URIS) >= _IMAGE_CACHE_SIZE:
-            _IMAGE_DATA_URIS.clear()
-        _IMAGE_DATA_URIS[key] = uri
-    return uri
+            data = handle.read()
+        printed = (hashlib.sha256(data).hexdigest(),
+                   "data:image/png;base64," + base64.b64encode(data).decode())
+        if len(_PRINTED_IMAGES) >= _IMAGE_CACHE_SIZE:
+            _PRINTED_IMAGES.clear()
+        _PRINTED_IMAGES[key] = printed
+    return printed
 
 
 def _organisation() -> Organisation:
     """Organisation.load() with its images' file names and hashes (the cache keys above) in
     the same query; the images themselves are loaded only when not cached."""
     files = {}
-    for field in IMAGES:
+    for field in IMAGES.values():
         files[f"{field}_file_name"] = F(f"{field}__file")
         files[f"{field}_file_hash"] = F(f"{field}__file_hash")
     return Organisation.base_queryset().annotate(**files).first() or Organisation.load()
 
 
-def organisation_snapshot() -> dict:
+def organisation_snapshot() -> tuple[dict, dict[str, str]]:
+    """What documents print of the organisation, and its images as data URIs for the render.
+    The snapshot keeps the SHA-256 of each image printed, not the image: the PDF holds the
+    pixels, and ~28 KB of base64 stored again with every document would only weigh on every
+    read of the table."""
     organisation = _organisation()
-    return {
+    printed = {name: _printed_image(organisation, field) for name, field in IMAGES.items()}
+    facts = {
         "name": organisation.name,
         "legal_name": organisation.legal_name or organisation.name,
         "address": organisation.full_address,
@@ -77,12 +86,9 @@ def organisation_snapshot() -> dict:
         "place": organisation.place,
         "signatory_name": organisation.signatory_name,
         "signatory_title": organisation.signatory_title,
-        "images": {
-            "logo": _image_data_uri(organisation, "logo"),
-            "signature": _image_data_uri(organisation, "signature_image"),
-            "stamp": _image_data_uri(organisation, "stamp_image"),
-        },
+        "images": {name: sha256 for name, (sha256, _uri) in printed.items()},
     }
+    return facts, {name: uri for name, (_sha256, uri) in printed.items()}
 
 
 def _decimal(value) -> str | None:
@@ -211,8 +217,10 @@ def sheet_snapshot(sessions: list[Session]) -> dict:
     }
 
 
-def build_snapshot(document) -> dict:
-    snapshot = {"organisation": organisation_snapshot()}
+def build_snapshot(document) -> tuple[dict, dict[str, str]]:
+    """(the facts the document prints, the organisation's images as data URIs)."""
+    organisation, images = organisation_snapshot()
+    snapshot = {"organisation": organisation}
     if document.kind in (DocumentKind.ATTESTATION, DocumentKind.CERTIFICATE):
         snapshot.update(enrollment_snapshot(document.enrollment))
     else:
@@ -225,4 +233,4 @@ def build_snapshot(document) -> dict:
                 date__lt=document.week_start + timezone.timedelta(days=7),
             ))
         snapshot.update(sheet_snapshot(sessions))
-    return snapshot
+    return snapshot, images

@@ -1,7 +1,9 @@
 """The render path: WeasyPrint's thread, the organisation's images, the queries a document
 costs, and two workers finishing the same document."""
 
+import base64
 import gc
+import hashlib
 import io
 import os
 import threading
@@ -71,13 +73,21 @@ def test_a_forked_child_makes_its_own_render_thread():
 @pytest.mark.django_db
 def test_a_new_logo_is_printed_at_once(organisation):
     with_logo(organisation, (0, 0, 255))
-    first = snapshots.organisation_snapshot()["images"]["logo"]
+    facts, images = snapshots.organisation_snapshot()
+    first = images["logo"]
     assert first.startswith("data:image/png;base64,")
+    # The snapshot keeps which image was printed, not its pixels (the PDF has them).
+    printed = base64.b64decode(first.partition(",")[2])
+    assert facts["images"]["logo"] == hashlib.sha256(printed).hexdigest()
     with_logo(organisation, (255, 0, 0))
-    assert snapshots.organisation_snapshot()["images"]["logo"] not in ("", first)
+    facts, images = snapshots.organisation_snapshot()
+    assert images["logo"] not in ("", first)
+    assert facts["images"]["logo"] == hashlib.sha256(
+        base64.b64decode(images["logo"].partition(",")[2])).hexdigest()
     organisation.logo = None
     organisation.save()
-    assert snapshots.organisation_snapshot()["images"]["logo"] == ""
+    facts, images = snapshots.organisation_snapshot()
+    assert images["logo"] == facts["images"]["logo"] == ""
 
 
 @leaky_renditions
@@ -100,7 +110,7 @@ def test_rendering_an_attestation_costs_a_fixed_number_of_queries(
     document.refresh_from_db()
     assert document.status == DocumentStatus.ISSUED
     assert len(document.snapshot["assessment"]) == 3
-    assert document.snapshot["organisation"]["images"]["logo"]
+    assert len(document.snapshot["organisation"]["images"]["logo"]) == 64  # its SHA-256
 
 
 @pytest.mark.django_db
@@ -112,10 +122,10 @@ def test_a_worker_that_finishes_second_keeps_nothing(completed, trainer, monkeyp
                                          enrollment=completed)
     render_pdf = services.render_pdf
 
-    def another_worker_finishes_meanwhile(document, snapshot):
+    def another_worker_finishes_meanwhile(document, snapshot, images):
         monkeypatch.setattr(services, "render_pdf", render_pdf)
         services.document_render(document_id=document.pk)
-        return render_pdf(document, snapshot)
+        return render_pdf(document, snapshot, images)
 
     monkeypatch.setattr(services, "render_pdf", another_worker_finishes_meanwhile)
     returned = services.document_render(document_id=document.pk)
@@ -136,10 +146,10 @@ def test_a_document_given_up_while_it_renders_is_not_issued(completed, trainer, 
                                          enrollment=completed)
     render_pdf = services.render_pdf
 
-    def erased_meanwhile(document, snapshot):
+    def erased_meanwhile(document, snapshot, images):
         Document.objects.filter(pk=document.pk).update(status=DocumentStatus.FAILED,
                                                        error="erased")
-        return render_pdf(document, snapshot)
+        return render_pdf(document, snapshot, images)
 
     monkeypatch.setattr(services, "render_pdf", erased_meanwhile)
     returned = services.document_render(document_id=document.pk)
@@ -152,3 +162,25 @@ def test_a_document_given_up_while_it_renders_is_not_issued(completed, trainer, 
     monkeypatch.setattr(services, "render_pdf", render_pdf)
     assert services.document_render(document_id=document.pk).status == DocumentStatus.FAILED
     assert Document.objects.get(pk=document.pk).attempts == 1
+
+
+@pytest.mark.django_db
+def test_snapshots_of_earlier_documents_keep_the_hashes_of_their_images(completed):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("certificates.migrations.0002_snapshot_image_hashes")
+    png_bytes = b"\x89PNG not really"
+    uri = "data:image/png;base64," + base64.b64encode(png_bytes).decode()
+    old = Document.objects.create(
+        kind=DocumentKind.ATTESTATION, subject="attestation:enrollment:old",
+        snapshot={"learner": {"name": "Amina"},
+                  "organisation": {"name": "C-Num", "images": {"logo": uri, "stamp": ""}}})
+    empty = Document.objects.create(kind=DocumentKind.ATTESTATION, subject="pending:x")
+    migration.images_to_hashes(apps, None)
+    old.refresh_from_db()
+    assert old.snapshot == {"learner": {"name": "Amina"}, "organisation": {
+        "name": "C-Num", "images": {"logo": hashlib.sha256(png_bytes).hexdigest(), "stamp": ""}}}
+    empty.refresh_from_db()
+    assert empty.snapshot == {}
