@@ -7,6 +7,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from lms.progress import services as progress_services
 
 from .enums import ContractKind, ObjectiveStatus, TraineeStatus
 from .models import (
@@ -25,6 +28,9 @@ from .permissions import can_follow, can_read_notes
 
 MIN_CONTRACT_MONTHS, MAX_TOTAL_MONTHS = 4, 24
 
+EMAIL_TAKEN = gettext_lazy(
+    "An account already uses this email: choose it in the list of existing learners.")
+
 
 def _require_follow(user, trainee) -> None:
     if not can_follow(user, trainee):
@@ -35,12 +41,16 @@ def _months(start: datetime.date, end: datetime.date) -> float:
     return (end - start).days / 30.4375
 
 
+def _require_programme_staff(by, programme: Programme) -> None:
+    if not (by.is_manager or by.is_superuser or programme.staff.filter(pk=by.pk).exists()):
+        raise PermissionDenied
+
+
 @transaction.atomic
 def trainee_create(*, programme: Programme, learner, by, entry_date, referent=None,
                    pass_iae_number: str = "", pass_iae_start=None, pass_iae_end=None
                    ) -> Trainee:
-    if not (by.is_manager or by.is_superuser or programme.staff.filter(pk=by.pk).exists()):
-        raise PermissionDenied
+    _require_programme_staff(by, programme)
     if referent is not None and not programme.staff.filter(pk=referent.pk).exists():
         raise ValidationError({"referent": _("The referent must be staff of the programme.")})
     if not learner.is_learner:
@@ -54,6 +64,32 @@ def trainee_create(*, programme: Programme, learner, by, entry_date, referent=No
     TraineeStatusChange.objects.create(trainee=trainee, to_status=trainee.status,
                                        changed_on=entry_date, changed_by=by)
     return trainee
+
+
+@transaction.atomic
+def trainee_create_with_learner(*, programme: Programme, by, entry_date, learner=None,
+                                first_name: str = "", last_name: str = "", email: str = "",
+                                **fields) -> Trainee:
+    """The trainee, and first the learner's account when `learner` is None: both or neither.
+
+    The account is made as everywhere else (lms.progress): a username prénom.nom, numbered
+    when taken; no usable password; the email optional, since many trainees have none. Staff
+    then give them a one-time link or QR card (“Give access” on the trainee's page)."""
+    if learner is None:
+        # Checked before the account is made, not only by trainee_create's rollback.
+        _require_programme_staff(by, programme)
+        try:
+            learner = progress_services.learner_create(first_name=first_name,
+                                                       last_name=last_name, email=email)
+        except ValidationError as error:
+            taken = getattr(error, "error_dict", {}).get("email", [])
+            if any(item.code == "email_taken" for item in taken):
+                # Here the person is picked from the list of learners, not enrolled.
+                raise ValidationError({"email": ValidationError(
+                    EMAIL_TAKEN, code="email_taken")}) from error
+            raise
+    return trainee_create(programme=programme, learner=learner, by=by, entry_date=entry_date,
+                          **fields)
 
 
 @transaction.atomic

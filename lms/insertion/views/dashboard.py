@@ -5,7 +5,6 @@ confidential notes only of the programmes they staff; anyone else gets a 404."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path as url
@@ -13,8 +12,6 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-
-from lms.accounts.models import User
 
 from .. import forms, selectors, services
 from ..models import Milestone, PlanObjective, Trainee
@@ -34,31 +31,6 @@ def _trainee_or_404(request, trainee_id) -> Trainee:
     trainees = Trainee.objects.followed_by(request.user).select_related(
         "programme", "learner", "referent", "exit")
     return get_object_or_404(trainees, pk=trainee_id)
-
-
-# Write services of these pages --------------------------------------------------------------
-
-def learner_create(*, first_name: str, last_name: str, email: str) -> User:
-    """A learner account without a password: staff give them a link to choose one (“Give
-    access” on the trainee's page, lms.accounts), or they ask for it by email with “Forgotten
-    password?” on the login page."""
-    base = email[:140]  # usernames hold 150 characters, emails up to 254
-    username, suffix = base, 1
-    while User.objects.filter(username=username).exists():
-        suffix += 1
-        username = f"{base}-{suffix}"
-    return User.objects.create_user(username=username, email=email, password=None,
-                                    first_name=first_name.strip(), last_name=last_name.strip(),
-                                    is_learner=True)
-
-
-@transaction.atomic
-def trainee_create_with_learner(*, by, programme, learner=None, first_name="", last_name="",
-                                email="", **fields) -> Trainee:
-    """Create the learner's account when needed, and the trainee: both or neither."""
-    if learner is None:
-        learner = learner_create(first_name=first_name, last_name=last_name, email=email)
-    return services.trainee_create(programme=programme, learner=learner, by=by, **fields)
 
 
 # Dashboard ----------------------------------------------------------------------------------
@@ -112,7 +84,7 @@ def trainee_create(request):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            trainee = trainee_create_with_learner(
+            trainee = services.trainee_create_with_learner(
                 by=request.user, programme=data["programme"], learner=data["learner"],
                 first_name=data["first_name"], last_name=data["last_name"],
                 email=data["email"], referent=data["referent"], entry_date=data["entry_date"],
