@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from courses.models import TrainingPathPage
 from lms.accounts.models import User
+from lms.progress.services import email_taken
 
 from .enums import (
     EXIT_OUTCOMES,
@@ -22,6 +23,7 @@ from .enums import (
     TraineeStatus,
 )
 from .selectors import SORTS
+from .services import EMAIL_TAKEN
 
 # type="date" inputs only take ISO dates, whatever the language of the page.
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -115,7 +117,8 @@ class TraineeCreateForm(forms.Form):
     )
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
-    email = forms.EmailField(label=_("Email"), max_length=254, required=False)
+    email = forms.EmailField(label=_("Email address (optional)"), max_length=254,
+                             required=False)
     referent = forms.ModelChoiceField(label=_("Referent"), queryset=None, required=False)
     entry_date = date_field(_("Entry date"), initial=timezone.localdate)
     pass_iae_number = forms.CharField(label=_("PASS IAE number"), max_length=30, required=False)
@@ -139,14 +142,15 @@ class TraineeCreateForm(forms.Form):
         if "learner" in data and not data.get("learner"):
             if not any(new) and not self.has_error("email"):
                 raise ValidationError(_("Choose an existing learner or give the new "
-                                        "learner's first name, last name and email."))
-            for name in ("first_name", "last_name", "email"):
+                                        "learner's first name and last name."))
+            # No email needed: many trainees have none, and get a one-time access link.
+            for name in ("first_name", "last_name"):
                 if not data.get(name) and not self.has_error(name):
                     self.add_error(name, _("Needed to create the learner."))
             email = data.get("email")
-            if email and User.objects.filter(email__iexact=email).exists():
-                self.add_error("email", _("An account already uses this email: choose it in "
-                                          "the list of existing learners."))
+            # The service refuses it too; said here, it comes with the form's other errors.
+            if email and email_taken(email):
+                self.add_error("email", ValidationError(EMAIL_TAKEN, code="email_taken"))
         start, end = data.get("pass_iae_start"), data.get("pass_iae_end")
         if start and end and end < start:
             self.add_error("pass_iae_end", _("The PASS IAE ends before it starts."))

@@ -361,7 +361,8 @@ def test_create_a_trainee_with_a_new_learner(client, staff, programme):
 @pytest.mark.parametrize(("extra", "field"), [
     ({}, None),  # neither an existing learner nor a new one
     ({"learner": "LEARNER", "first_name": "Awa"}, None),  # both
-    ({"first_name": "Awa", "last_name": "Diallo"}, "email"),
+    ({"first_name": "Awa", "email": "awa@exemple.fr"}, "last_name"),
+    ({"first_name": "Awa", "last_name": "Diallo", "email": "pas-une-adresse"}, "email"),
     ({"first_name": "Awa", "last_name": "Diallo", "email": "USED"}, "email"),
     ({"learner": "LEARNER", "referent": "OUTSIDER"}, "referent"),
     ({"learner": "LEARNER", "pass_iae_start": "2026-05-01", "pass_iae_end": "2026-01-01"},
