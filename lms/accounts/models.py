@@ -1,5 +1,7 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
@@ -72,6 +74,15 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         ordering = ["last_name", "first_name", "username"]
+        constraints = [
+            # An address leads to one account (password reset, "Donner l'accès" by e-mail);
+            # many people have none. The forms and the import say so first; this holds
+            # against a race and any other way in.
+            models.UniqueConstraint(
+                Lower("email"), condition=~Q(email=""), name="user_email_unique",
+                violation_error_message=_("Another account already uses this e-mail address."),
+            ),
+        ]
 
     def __str__(self):
         return self.get_full_name() or self.username
