@@ -157,6 +157,9 @@ def learner_create(*, first_name: str, last_name: str, email: str = "", phone: s
             with transaction.atomic():
                 learner.save(force_insert=True)
         except IntegrityError:
+            if email and email_taken(email):  # an account made with it meanwhile
+                raise ValidationError(
+                    {"email": ValidationError(EMAIL_TAKEN, code="email_taken")}) from None
             # Someone took the same username meanwhile: pick again.
             attempts_left -= 1
             if not attempts_left:

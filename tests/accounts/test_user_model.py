@@ -25,3 +25,24 @@ def test_many_accounts_may_have_no_email():
     LearnerFactory(email="")
     LearnerFactory(email="")
     assert User.objects.filter(email="").count() == 2
+
+
+@pytest.mark.django_db
+def test_an_account_made_meanwhile_with_the_same_email_is_a_form_error(monkeypatch):
+    """Between the check and the insert, another request creates an account with the
+    address: the database refuses, and the staff member gets the usual error, not a 500."""
+    from lms.progress import services
+
+    LearnerFactory(email="a.said@exemple.fr")
+    real_check = services.email_taken
+    calls = []
+
+    def misses_it_the_first_time(email):
+        calls.append(email)
+        return len(calls) > 1 and real_check(email)
+
+    monkeypatch.setattr(services, "email_taken", misses_it_the_first_time)
+    with pytest.raises(ValidationError) as refused:
+        services.learner_create(first_name="Ahmed", last_name="Saïd", email="A.Said@exemple.fr")
+    assert refused.value.error_dict["email"][0].code == "email_taken"
+    assert User.objects.filter(last_name="Saïd").count() == 0
