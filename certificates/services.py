@@ -73,7 +73,8 @@ def _check_not_erased(learner, *, field: str | None = None) -> None:
         raise ValidationError({field: message} if field else message)
 
 
-def _check_request(kind, *, by, enrollment, session, cohort, override_reason) -> None:
+def _check_request(kind, *, by, enrollment, session, cohort, week_start,
+                   override_reason) -> None:
     if kind in (DocumentKind.ATTESTATION, DocumentKind.CERTIFICATE):
         if enrollment is None:
             raise ValidationError({"enrollment": _("Choose the learner's enrolment.")})
@@ -93,6 +94,28 @@ def _check_request(kind, *, by, enrollment, session, cohort, override_reason) ->
             raise ValidationError({"session": _("Choose a session or a cohort and week.")})
         if by is not None and not can_manage_cohort(by, target):
             raise PermissionDenied
+        if session is None:
+            _check_week(cohort, week_start)
+
+
+def sheet_weeks(cohort) -> list:
+    """The Mondays of the weeks in which the cohort has scheduled sessions, latest first."""
+    days = cohort.sessions.scheduled().values_list("date", flat=True).distinct()
+    return sorted({day - timezone.timedelta(days=day.weekday()) for day in days},
+                  reverse=True)
+
+
+def _check_week(cohort, week_start) -> None:
+    # A week's sheet prints the sessions of that week: without one, there is nothing to
+    # print (and the snapshot would have no cohort to name); a week starts on a Monday so that
+    # the same week can't be asked twice under two subjects.
+    if week_start is None:
+        raise ValidationError({"week_start": _("Choose the week.")})
+    if week_start.weekday() != 0:
+        raise ValidationError({"week_start": _("A week starts on a Monday.")})
+    if not cohort.sessions.scheduled().filter(
+            date__gte=week_start, date__lt=week_start + timezone.timedelta(days=7)).exists():
+        raise ValidationError({"week_start": _("The group has no session that week.")})
 
 
 def document_request(*, kind: DocumentKind, by=None, enrollment=None, session=None,
@@ -101,7 +124,7 @@ def document_request(*, kind: DocumentKind, by=None, enrollment=None, session=No
     """The current document for this subject, created and enqueued if there is none.
     Double clicks and concurrent requests get the same record."""
     _check_request(kind, by=by, enrollment=enrollment, session=session, cohort=cohort,
-                   override_reason=override_reason)
+                   week_start=week_start, override_reason=override_reason)
     subject = _subject(kind, enrollment=enrollment, session=session, cohort=cohort,
                        week_start=week_start)
     # A new version is made only to supersede the current one, or when none is current: any
@@ -203,20 +226,44 @@ def document_fail(*, document_id: int, error: str) -> None:
         status=DocumentStatus.FAILED, error=error[:5000])
 
 
+REASON_MAX_LENGTH = 300  # override_reason and revoke_reason
+
+
+def _check_reason(reason: str, missing: str) -> None:
+    if not reason.strip():
+        raise ValidationError({"reason": missing})
+    if len(reason.strip()) > REASON_MAX_LENGTH:
+        raise ValidationError({"reason": _("Keep the reason under %(limit)d characters.")
+                               % {"limit": REASON_MAX_LENGTH}})
+
+
+def can_reissue(user, document: Document) -> bool:
+    """Managers, and the trainers who manage the document's enrolment or cohort."""
+    if not user.is_authenticated:
+        return False
+    return is_manager(user) or (
+        can_manage_enrollment(user, document.enrollment) if document.enrollment_id
+        else document.cohort_id is not None and can_manage_cohort(user, document.cohort))
+
+
+def can_revoke(user, document: Document) -> bool:
+    return is_manager(user)
+
+
 def document_reissue(*, document: Document, by, reason: str) -> Document:
     """A corrected version: re-reads today's facts; the old one shows as superseded."""
-    allowed = is_manager(by) or (
-        can_manage_enrollment(by, document.enrollment) if document.enrollment_id
-        else document.cohort_id is not None and can_manage_cohort(by, document.cohort))
-    if not allowed:
+    if not can_reissue(by, document):
         raise PermissionDenied
-    if not reason.strip():
-        raise ValidationError({"reason": _("Say why the document is issued again.")})
+    _check_reason(reason, _("Say why the document is issued again."))
     _check_not_erased(document.learner)
     with transaction.atomic():
         old = Document.objects.select_for_update().get(pk=document.pk)
         if hasattr(old, "superseded_by") or old.revoked_at:
             raise ValidationError(_("Only the current version can be issued again."))
+        # A version still pending or failed has no PDF anyone holds: asking for it again
+        # (document_request) retries it instead.
+        if old.status != DocumentStatus.ISSUED:
+            raise ValidationError(_("Only an issued document can be issued again."))
         new = Document.objects.create(
             kind=old.kind, subject=old.subject, version=old.version + 1, requested_by=by,
             enrollment=old.enrollment, learner=old.learner, path=old.path, cohort=old.cohort,
@@ -228,14 +275,16 @@ def document_reissue(*, document: Document, by, reason: str) -> Document:
 
 
 def document_revoke(*, document: Document, by, reason: str) -> Document:
-    if not is_manager(by):
+    if not can_revoke(by, document):
         raise PermissionDenied(_("Only a manager revokes a document."))
-    if not reason.strip():
-        raise ValidationError({"reason": _("Give the reason for revoking the document.")})
-    document.revoked_at = timezone.now()
-    document.revoked_by = by
-    document.revoke_reason = reason.strip()
-    document.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+    _check_reason(reason, _("Give the reason for revoking the document."))
+    # The first revocation stands (a second would rewrite who revoked it, when and why): one
+    # conditional UPDATE, so that two managers revoking at once can't both do it.
+    revoked_at, reason = timezone.now(), reason.strip()
+    if not Document.objects.filter(pk=document.pk, revoked_at__isnull=True).update(
+            revoked_at=revoked_at, revoked_by=by, revoke_reason=reason):
+        raise ValidationError(_("This document is already revoked."))
+    document.revoked_at, document.revoked_by, document.revoke_reason = revoked_at, by, reason
     return document
 
 
