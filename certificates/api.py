@@ -1,8 +1,12 @@
-"""Documents API: request one, follow its status, download its PDF."""
+"""Documents API: request one, follow its status and versions, download its PDF; re-issue a
+corrected version or revoke one."""
+
+from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -10,26 +14,61 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
 
-from lms.attendance.models import Session
+from lms.attendance.api import cohorts_visible_to, sessions_visible_to
 from lms.progress.models import Enrollment
+from lms.progress.permissions import is_manager
 
 from . import services
 from .enums import DocumentKind
 from .models import Document
 
+# Why a version was made or revoked is the staff's business: the learner sees that their
+# document was replaced or revoked (as the public verification page says), not the notes.
+STAFF_FIELDS = ("override_reason", "revoke_reason")
+
+
+def _is_staff(user) -> bool:
+    return is_manager(user) or (user.is_authenticated and user.is_trainer)
+
 
 class DocumentSerializer(serializers.ModelSerializer):
     validity = serializers.CharField(read_only=True)
+    superseded_by = serializers.SerializerMethodField(
+        help_text="The version that replaces this one, if any.")
+    override_reason = serializers.SerializerMethodField(
+        help_text="Why this version was issued despite the completion rule, or issued again "
+                  "(staff only; null for the learner).")
+    revoke_reason = serializers.SerializerMethodField(
+        help_text="Why the document was revoked (staff only; null for the learner).")
     pdf_url = serializers.SerializerMethodField()
     verify_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Document
         fields = ["id", "kind", "status", "code", "version", "learner", "enrollment", "path",
-                  "cohort", "session", "requested_at", "issued_at", "sha256", "validity",
-                  "error", "pdf_url", "verify_url"]
+                  "cohort", "session", "week_start", "requested_at", "issued_at", "sha256",
+                  "validity", "supersedes", "superseded_by", "override_reason", "revoked_at",
+                  "revoke_reason", "error", "pdf_url", "verify_url"]
         read_only_fields = fields
+        extra_kwargs = {"supersedes": {"help_text": "The version this one replaces, if any."}}
+
+    def _staff(self) -> bool:
+        # Once per serializer (and so per list page), not per document.
+        if "staff" not in self.context:
+            self.context["staff"] = _is_staff(self.context["request"].user)
+        return self.context["staff"]
+
+    def get_superseded_by(self, document) -> int | None:
+        newer = getattr(document, "superseded_by", None)
+        return newer.pk if newer else None
+
+    def get_override_reason(self, document) -> str | None:
+        return document.override_reason if self._staff() else None
+
+    def get_revoke_reason(self, document) -> str | None:
+        return document.revoke_reason if self._staff() else None
 
     def get_pdf_url(self, document) -> str | None:
         if document.status != "issued":
@@ -42,9 +81,45 @@ class DocumentSerializer(serializers.ModelSerializer):
 
 class DocumentRequestSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=DocumentKind.choices)
-    enrollment = serializers.IntegerField(required=False)
-    session = serializers.IntegerField(required=False)
+    enrollment = serializers.IntegerField(
+        required=False, help_text="An attestation's or certificate's enrolment.")
+    session = serializers.IntegerField(
+        required=False, help_text="An attendance sheet of one session…")
+    cohort = serializers.IntegerField(
+        required=False, help_text="…or of a cohort's week: the cohort, with `week_start`.")
+    week_start = serializers.DateField(
+        required=False,
+        help_text="The Monday of a week in which the cohort has scheduled sessions.")
     override_reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
+
+    def validate_week_start(self, value):
+        if value.weekday() != 0:
+            raise serializers.ValidationError(_("A week starts on a Monday."))
+        return value
+
+    def validate(self, data):
+        if data["kind"] == DocumentKind.ATTENDANCE_SHEET:
+            if data.get("session") and (data.get("cohort") or data.get("week_start")):
+                raise serializers.ValidationError(
+                    {"session": [_("Choose a session, or a cohort and week: not both.")]})
+            if data.get("week_start") and not data.get("cohort"):
+                raise serializers.ValidationError({"cohort": [_("Choose the group.")]})
+        return data
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=services.REASON_MAX_LENGTH)
+
+
+@contextmanager
+def service_errors():
+    """The services' Django errors as DRF answers: 400 with field errors, 403."""
+    try:
+        yield
+    except DjangoValidationError as error:
+        raise ValidationError(as_serializer_error(error)) from error
+    except DjangoPermissionDenied as error:
+        raise PermissionDenied(str(error) or None) from error
 
 
 class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
@@ -59,34 +134,43 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return (Document.objects.visible_to(self.request.user)
                 .select_related("superseded_by").order_by("-requested_at"))
 
-    @extend_schema(request=DocumentRequestSerializer, responses={202: DocumentSerializer})
+    def _data(self, document: Document) -> dict:
+        return DocumentSerializer(document, context=self.get_serializer_context()).data
+
+    @extend_schema(
+        summary="Ask for a document",
+        description="An attestation or certificate names an `enrollment`; an attendance sheet "
+                    "names a `session`, or a `cohort` and the Monday of a week with sessions "
+                    "(`week_start`). The current document of the same subject is answered if "
+                    "there is one; otherwise a new one is made in the background.",
+        request=DocumentRequestSerializer, responses={202: DocumentSerializer})
     def create(self, request):
         payload = DocumentRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        enrollment = session = None
+        enrollment = session = cohort = None
         if data.get("enrollment"):
             enrollment = (Enrollment.objects.visible_to(request.user)
                           .select_related("path", "cohort", "learner")
                           .filter(pk=data["enrollment"]).first())
             if enrollment is None:
-                raise ValidationError({"enrollment": ["Unknown enrolment."]})
+                raise ValidationError({"enrollment": [_("Unknown enrolment.")]})
         if data.get("session"):
-            session = Session.objects.select_related("cohort__path").filter(
-                pk=data["session"]).first()
+            session = (sessions_visible_to(request.user).select_related("cohort__path")
+                       .filter(pk=data["session"]).first())
             if session is None:
-                raise ValidationError({"session": ["Unknown session."]})
-        try:
+                raise ValidationError({"session": [_("Unknown session.")]})
+        if data.get("cohort"):
+            cohort = (cohorts_visible_to(request.user).select_related("path")
+                      .filter(pk=data["cohort"]).first())
+            if cohort is None:
+                raise ValidationError({"cohort": [_("Unknown group.")]})
+        with service_errors():
             document = services.document_request(
                 kind=data["kind"], by=request.user, enrollment=enrollment, session=session,
+                cohort=cohort, week_start=data.get("week_start"),
                 override_reason=data.get("override_reason", ""))
-        except DjangoValidationError as error:
-            raise ValidationError(getattr(error, "message_dict", {"detail": error.messages})) \
-                from error
-        except DjangoPermissionDenied as error:
-            raise PermissionDenied(str(error) or None) from error
-        return Response(DocumentSerializer(document, context={"request": request}).data,
-                        status=status.HTTP_202_ACCEPTED)
+        return Response(self._data(document), status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
@@ -96,3 +180,39 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             raise NotFound("The document is not issued yet.")
         return FileResponse(document.pdf.open("rb"), as_attachment=True,
                             filename=f"{document.code}.pdf", content_type="application/pdf")
+
+    @extend_schema(
+        summary="Issue a corrected version (managers, trainers of the learner or group)",
+        description="Only the current version of an issued document: a new version, made in "
+                    "the background from today's facts, supersedes it (the old one's "
+                    "verification then says so). Answers the new version.",
+        request=ReasonSerializer, responses={202: DocumentSerializer})
+    @action(detail=True, methods=["post"])
+    def reissue(self, request, pk=None):
+        document = self.get_object()
+        # Who may, before what they sent: a learner is refused, not told the reason is missing.
+        if not services.can_reissue(request.user, document):
+            raise PermissionDenied
+        payload = ReasonSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        with service_errors():
+            new = services.document_reissue(document=document, by=request.user,
+                                            reason=payload.validated_data["reason"])
+        return Response(self._data(new), status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        summary="Revoke a document, saying why (managers)",
+        description="Its verification then says it was revoked. A revoked document is not "
+                    "revoked again.",
+        request=ReasonSerializer, responses={200: DocumentSerializer})
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        document = self.get_object()
+        if not services.can_revoke(request.user, document):
+            raise PermissionDenied(_("Only a manager revokes a document."))
+        payload = ReasonSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        with service_errors():
+            services.document_revoke(document=document, by=request.user,
+                                     reason=payload.validated_data["reason"])
+        return Response(self._data(document))

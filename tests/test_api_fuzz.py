@@ -201,6 +201,8 @@ def world(referential, path, module, lesson, learner, trainer, manager, cohort, 
         "lesson-completions": _pks(LessonCompletion),
         "competence-assessments": _pks(CompetenceAssessment),
         "documents": [document.pk, other_document.pk],
+        # The Monday of the past session's week: a week sheet the fuzzer may really ask for.
+        "weeks": [(past.date - datetime.timedelta(days=past.date.weekday())).isoformat()],
         "learners": [learner.pk, classmate.pk, other_learner.pk],
         "trainers": [trainer.pk, other_trainer.pk],
         "staff": [staff.pk, other_staff.pk],
@@ -249,13 +251,15 @@ SETTINGS = hypothesis_settings(
 )
 
 
-# Request fields (body or query) that name an object, and where the world keeps their ids.
+# Request fields (body or query) that name an object (or a week), and where the world keeps
+# their ids.
 ID_FIELDS = {
     "path": "paths", "training_path": "paths", "module": "modules", "lesson": "lessons",
     "competence": "competences", "cohort": "cohorts", "session": "sessions",
     "enrollment": "enrollments", "learner": "learners", "trainer": "trainers",
     "trainers": "trainers", "programme": "programmes", "trainee": "trainees",
     "objective": "plan-objectives", "referent": "staff", "staff": "staff",
+    "week_start": "weeks",
 }
 
 
