@@ -1,4 +1,5 @@
 import hashlib
+from datetime import date
 
 from django import forms
 from django.contrib import messages
@@ -7,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -17,7 +19,7 @@ from lms.progress.enums import EnrollmentStatus
 from lms.progress.permissions import can_manage_cohort, is_manager
 
 from . import services
-from .enums import DocumentKind, DocumentStatus
+from .enums import DocumentKind, DocumentStatus, Validity
 from .models import Document, DocumentBatch
 
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -33,6 +35,43 @@ class VerifyForm(forms.Form):
         if pdf and pdf.size > MAX_UPLOAD:
             raise ValidationError(_("The file is too large (20 MB at most)."))
         return pdf
+
+
+class ReissueForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("What the new version corrects"),
+        max_length=services.REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Kept with the new version; the learner does not see it."))
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason for revoking"), max_length=services.REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Kept with the document; the learner does not see it."))
+    confirm = forms.BooleanField(label=gettext_lazy(
+        "I confirm: whoever checks this document will be told it was revoked. This cannot "
+        "be undone."))
+
+
+class WeekSheetForm(forms.Form):
+    """A cohort's week: only the weeks in which it has scheduled sessions are offered."""
+
+    week_start = forms.TypedChoiceField(label=gettext_lazy("Week"), coerce=date.fromisoformat)
+
+    def __init__(self, *args, weeks, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["week_start"].choices = [
+            (week.isoformat(), _("Week of %(date)s") % {"date": formats.date_format(
+                week, "SHORT_DATE_FORMAT")}) for week in weeks]
+
+
+def _add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for name, field_messages in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, field_messages)
+    else:
+        form.add_error(None, error.messages)
 
 
 def _public(document: Document) -> dict:
@@ -94,9 +133,7 @@ def _managed_cohort(user, cohort_id) -> Cohort:
     return cohort
 
 
-@login_required
-def cohort_documents(request, cohort_id):
-    cohort = _managed_cohort(request.user, cohort_id)
+def _cohort_page(request, cohort, *, week_form=None, status=200):
     enrollments = list(cohort.enrollments.exclude(status=EnrollmentStatus.WITHDRAWN)
                        .select_related("learner").order_by("learner__last_name"))
     documents = {}
@@ -108,11 +145,41 @@ def cohort_documents(request, cohort_id):
         "attestation": documents.get((enrollment.pk, DocumentKind.ATTESTATION)),
         "certificate": documents.get((enrollment.pk, DocumentKind.CERTIFICATE)),
     } for enrollment in enrollments]
+    # The sheets made so far, of each session and each week: one query, however many.
+    sheets = sorted(
+        Document.objects.current().filter(cohort=cohort, kind=DocumentKind.ATTENDANCE_SHEET)
+        .select_related("session"),
+        key=lambda sheet: (sheet.session.date if sheet.session else sheet.week_start,
+                           sheet.session is None), reverse=True)
     return render(request, "certificates/cohort_documents.html", {
         "cohort": cohort, "rows": rows, "is_manager": is_manager(request.user),
         "batches": DocumentBatch.objects.filter(cohort=cohort)[:5],
         "sessions": cohort.sessions.scheduled().order_by("-date")[:20],
-    })
+        "week_form": week_form or WeekSheetForm(weeks=services.sheet_weeks(cohort)),
+        "sheets": sheets,
+    }, status=status)
+
+
+@login_required
+def cohort_documents(request, cohort_id):
+    return _cohort_page(request, _managed_cohort(request.user, cohort_id))
+
+
+def _request_week_sheet(request, cohort):
+    form = WeekSheetForm(request.POST, weeks=services.sheet_weeks(cohort))
+    if form.is_valid():
+        try:
+            services.document_request(kind=DocumentKind.ATTENDANCE_SHEET, by=request.user,
+                                      cohort=cohort, week_start=form.cleaned_data["week_start"])
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        except PermissionDenied:
+            raise Http404 from None
+        else:
+            messages.success(request, _("The document is being prepared; it appears here "
+                                        "within a few seconds."))
+            return redirect("certificates:cohort", cohort_id=cohort.pk)
+    return _cohort_page(request, cohort, week_form=form, status=400)
 
 
 @login_required
@@ -120,6 +187,8 @@ def cohort_documents(request, cohort_id):
 def request_document(request, cohort_id):
     cohort = _managed_cohort(request.user, cohort_id)
     kind = request.POST.get("kind", "")
+    if kind == DocumentKind.ATTENDANCE_SHEET and "week_start" in request.POST:
+        return _request_week_sheet(request, cohort)
     try:
         if kind == DocumentKind.ATTENDANCE_SHEET:
             session = get_object_or_404(cohort.sessions, pk=request.POST.get("session") or 0)
@@ -154,6 +223,89 @@ def request_batch(request, cohort_id):
         messages.warning(request, _("Not issued (path not completed): %(names)s")
                          % {"names": ", ".join(skipped)})
     return redirect("certificates:batch", batch_id=batch.pk)
+
+
+# One document, for staff -----------------------------------------------------------------
+
+def _staff_document(user, document_id) -> Document:
+    """A document the user sees (Document.objects.visible_to) as staff; a learner has their
+    own documents on "Mon parcours", not this page."""
+    if not (is_manager(user) or user.is_trainer):
+        raise Http404
+    return get_object_or_404(
+        Document.objects.visible_to(user).select_related(
+            "learner", "path", "cohort", "session", "requested_by", "superseded_by"),
+        pk=document_id)
+
+
+def _document_page(request, document, *, reissue_form=None, revoke_form=None, status=200):
+    # Every version of the same subject, oldest last; which one replaces which is read from
+    # this list rather than asked of each version.
+    versions = list(Document.objects.filter(subject=document.subject)
+                    .select_related("requested_by", "revoked_by").order_by("-version"))
+    replaced_by = {version.supersedes_id: version for version in versions
+                   if version.supersedes_id}
+    by_pk = {version.pk: version for version in versions}
+    history = [{"document": version, "supersedes": by_pk.get(version.supersedes_id),
+                "superseded_by": replaced_by.get(version.pk)} for version in versions]
+    current = document.validity == Validity.VALID
+    user = request.user
+    may_reissue = (current and document.status == DocumentStatus.ISSUED
+                   and services.can_reissue(user, document))
+    may_revoke = current and services.can_revoke(user, document)
+    return render(request, "certificates/document.html", {
+        "document": document, "history": history,
+        "newest": versions[0] if versions and versions[0].pk != document.pk else None,
+        "verify_url": request.build_absolute_uri(
+            reverse("certificates:verify", args=[document.code])),
+        "reissue_form": (reissue_form or ReissueForm(prefix="reissue")) if may_reissue else None,
+        "revoke_form": (revoke_form or RevokeForm(prefix="revoke")) if may_revoke else None,
+    }, status=status)
+
+
+@login_required
+def document_page(request, document_id):
+    return _document_page(request, _staff_document(request.user, document_id))
+
+
+@login_required
+@require_POST
+def document_reissue(request, document_id):
+    document = _staff_document(request.user, document_id)
+    if not services.can_reissue(request.user, document):
+        raise PermissionDenied
+    form = ReissueForm(request.POST, prefix="reissue")
+    if form.is_valid():
+        try:
+            new = services.document_reissue(document=document, by=request.user,
+                                            reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, _("Version %(version)d is being prepared; it replaces "
+                                        "version %(old)d.")
+                             % {"version": new.version, "old": document.version})
+            return redirect("certificates:document", document_id=new.pk)
+    return _document_page(request, document, reissue_form=form, status=400)
+
+
+@login_required
+@require_POST
+def document_revoke(request, document_id):
+    document = _staff_document(request.user, document_id)
+    if not services.can_revoke(request.user, document):
+        raise PermissionDenied
+    form = RevokeForm(request.POST, prefix="revoke")
+    if form.is_valid():
+        try:
+            services.document_revoke(document=document, by=request.user,
+                                     reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, _("The document is revoked."))
+            return redirect("certificates:document", document_id=document.pk)
+    return _document_page(request, document, revoke_form=form, status=400)
 
 
 def _managed_batch(user, batch_id) -> DocumentBatch:
@@ -192,7 +344,11 @@ def batch_zip(request, batch_id):
 
 
 urlpatterns = [
+    path("documents/<int:document_id>/", document_page, name="document"),
     path("documents/<int:document_id>/pdf/", document_pdf, name="pdf"),
+    path("documents/<int:document_id>/nouvelle-version/", document_reissue,
+         name="document-reissue"),
+    path("documents/<int:document_id>/revoquer/", document_revoke, name="document-revoke"),
     path("groupes/<int:cohort_id>/", cohort_documents, name="cohort"),
     path("groupes/<int:cohort_id>/demander/", request_document, name="request"),
     path("groupes/<int:cohort_id>/lot/", request_batch, name="request-batch"),

@@ -134,6 +134,11 @@ EXPECTATIONS: dict[str, dict[str, frozenset[str]]] = {
     # The learner's certificate.
     "certificates:pdf": {GET: LEARNER_RECORD},
     "certificates:cohort": {GET: COHORT_A},
+    # The staff's page of the learner's certificate (its versions): not the learner, who has
+    # "Mon parcours"; a new version by the staff who may request it, revoking by a manager.
+    "certificates:document": {GET: COHORT_A},
+    "certificates:document-reissue": {POST: COHORT_A},
+    "certificates:document-revoke": {POST: only(MANAGER)},
     "certificates:request": {POST: COHORT_A},
     "certificates:request-batch": {POST: COHORT_A},
     "certificates:batch": {GET: COHORT_A},
@@ -187,6 +192,9 @@ EXPECTATIONS: dict[str, dict[str, frozenset[str]]] = {
     "document-list": {GET: SIGNED_IN, POST: SIGNED_IN},
     "document-detail": {GET: LEARNER_RECORD},
     "document-pdf": {GET: LEARNER_RECORD},
+    # The learner sees their certificate but is refused (403) a new version or a revocation.
+    "document-reissue": {POST: COHORT_A},
+    "document-revoke": {POST: only(MANAGER)},
 
     # Insertion (/insertion/): staff follow their programme's trainees, managers all ----------
     "insertion:dashboard": {GET: ANY_INSERTION},

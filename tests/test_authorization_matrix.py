@@ -313,6 +313,11 @@ def _bodies(w) -> dict:
         ("certificates:request", "POST"): {"kind": "certificate",
                                            "enrollment": w.enrollment.pk},
         ("certificates:request-batch", "POST"): {"kind": "certificate"},
+        ("certificates:document-reissue", "POST"): {"reissue-reason": "Nom corrigé"},
+        ("certificates:document-revoke", "POST"): {"revoke-reason": "Émis par erreur",
+                                                   "revoke-confirm": "on"},
+        ("document-reissue", "POST"): {"reason": "Nom corrigé"},
+        ("document-revoke", "POST"): {"reason": "Émis par erreur"},
         ("session-cancel", "POST"): {"reason": "Salle indisponible"},
         ("session-check-in", "POST"): {"code": "WRONG-CODE"},
     }
