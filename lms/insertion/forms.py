@@ -2,10 +2,11 @@
 of the follow-up are the services' (their errors are added back to the form)."""
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from courses.models import TrainingPathPage
 from lms.accounts.models import User
@@ -22,7 +23,7 @@ from .enums import (
     Severity,
     TraineeStatus,
 )
-from .selectors import SORTS
+from .selectors import SORTS, Namesake, namesakes_seen_by
 from .services import EMAIL_TAKEN
 
 # type="date" inputs only take ISO dates, whatever the language of the page.
@@ -119,17 +120,30 @@ class TraineeCreateForm(forms.Form):
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
     email = forms.EmailField(label=_("Email address (optional)"), max_length=254,
                              required=False)
+    # Shown only once accounts with the new learner's name were found (`namesakes`): one of
+    # them is chosen instead, or the staff member confirms it is someone else.
+    namesake = forms.ModelChoiceField(
+        label=_("Does this person already have an account?"), queryset=None, required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("This account can no longer be chosen.")},
+    )
+    namesake_ok = forms.BooleanField(
+        label=_("This is another person, who has the same name"), required=False)
     referent = forms.ModelChoiceField(label=_("Referent"), queryset=None, required=False)
     entry_date = date_field(_("Entry date"), initial=timezone.localdate)
     pass_iae_number = forms.CharField(label=_("PASS IAE number"), max_length=30, required=False)
     pass_iae_start = date_field(_("PASS IAE valid from"), required=False)
     pass_iae_end = date_field(_("PASS IAE valid until"), required=False)
 
-    def __init__(self, *args, programmes, referents, **kwargs):
+    def __init__(self, *args, programmes, referents, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
+        self.namesakes: list[Namesake] = []
         self.fields["programme"].queryset = programmes
         self.fields["referent"].queryset = referents
         self.fields["learner"].queryset = learner_choices()
+        # Any account the list above offers: choosing it here gives nothing more away.
+        self.fields["namesake"].queryset = learner_choices()
 
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()
@@ -137,24 +151,74 @@ class TraineeCreateForm(forms.Form):
     def clean(self):
         data = super().clean()
         new = [data.get(name) for name in ("first_name", "last_name", "email")]
-        if data.get("learner") and any(new):
+        chosen = data.get("namesake")
+        if data.get("learner") and (any(new) or chosen):
             raise ValidationError(_("Choose an existing learner or create a new one, not both."))
         if "learner" in data and not data.get("learner"):
-            if not any(new) and not self.has_error("email"):
-                raise ValidationError(_("Choose an existing learner or give the new "
-                                        "learner's first name and last name."))
-            # No email needed: many trainees have none, and get a one-time access link.
-            for name in ("first_name", "last_name"):
-                if not data.get(name) and not self.has_error(name):
-                    self.add_error(name, _("Needed to create the learner."))
-            email = data.get("email")
-            # The service refuses it too; said here, it comes with the form's other errors.
-            if email and email_taken(email):
-                self.add_error("email", ValidationError(EMAIL_TAKEN, code="email_taken"))
+            if chosen and not data.get("namesake_ok"):
+                self._use_namesake(data)
+            else:
+                self._check_new_learner(data)
         start, end = data.get("pass_iae_start"), data.get("pass_iae_end")
         if start and end and end < start:
             self.add_error("pass_iae_end", _("The PASS IAE ends before it starts."))
         return data
+
+    def _find_namesakes(self, data) -> None:
+        first, last = data.get("first_name"), data.get("last_name")
+        if first and last and not self.has_error("email"):
+            self.namesakes = namesakes_seen_by(self.user, first_name=first, last_name=last)
+
+    def _use_namesake(self, data) -> None:
+        """One of the accounts with this name was chosen: it is followed, and nothing of the
+        details typed is created."""
+        # Still listed, so that the choice stays on the page after another field's error.
+        self._find_namesakes(data)
+        data.update(learner=data["namesake"], first_name="", last_name="", email="")
+
+    def _check_new_learner(self, data) -> None:
+        new = [data.get(name) for name in ("first_name", "last_name", "email")]
+        if not any(new) and not self.has_error("email"):
+            raise ValidationError(_("Choose an existing learner or give the new "
+                                    "learner's first name and last name."))
+        # No email needed: many trainees have none, and get a one-time access link.
+        for name in ("first_name", "last_name"):
+            if not data.get(name) and not self.has_error(name):
+                self.add_error(name, _("Needed to create the learner."))
+        email = data.get("email")
+        # The service refuses it too; said here, it comes with the form's other errors.
+        if email and email_taken(email):
+            self.add_error("email", ValidationError(EMAIL_TAKEN, code="email_taken"))
+        # Without an email, a second account for the same person would go unnoticed: as on
+        # the enrolment form, an account with the same names stops the form until one of
+        # them is chosen or the staff member ticks “This is another person”. Looked up even
+        # once ticked, so that the box stays on the page after another field's error.
+        self._find_namesakes(data)
+        if data.get("namesake"):
+            self.add_error(None, ValidationError(
+                _("Choose one of the accounts with this name or tick “This is another "
+                  "person”, not both."), code="namesake_both"))
+        elif self.namesakes and not data.get("namesake_ok"):
+            self.add_error(None, ValidationError(ngettext_lazy(
+                "An account already has this name. If it is this person, choose their account "
+                "below; otherwise tick “This is another person” and create again.",
+                "%(count)d accounts already have this name. If one of them is this person, "
+                "choose their account below; otherwise tick “This is another person” and "
+                "create again.", "count") % {"count": len(self.namesakes)},
+                code="namesake"))
+
+    @property
+    def asks_namesake(self) -> bool:
+        """Whether to show the accounts with this name and the “another person” box."""
+        return bool(self.namesakes)
+
+    @property
+    def chosen_namesake(self) -> str:
+        """The account ticked in the submitted data, to keep it ticked on an error — but not
+        when it came with “This is another person”: a radio button cannot be unticked."""
+        if not self.is_bound or self.has_error(NON_FIELD_ERRORS, "namesake_both"):
+            return ""
+        return str(self.data.get("namesake", ""))
 
 
 class StatusForm(PageForm):

@@ -15,6 +15,7 @@ from lms.accounts.models import User
 from lms.attendance.enums import AlertKind
 from lms.attendance.models import AttendanceAlert
 from lms.attendance.selectors import AttendanceFigures, counted_marks, figures_by_pair
+from lms.progress.learner_search import namesakes
 from lms.progress.models import CompetenceAssessment, Enrollment
 
 from .enums import ObjectiveCategory, ObstacleCategory, TraineeStatus
@@ -52,6 +53,33 @@ def programmes_followed_by(user):
     if user.is_manager or user.is_superuser:
         return Programme.objects.all()
     return Programme.objects.staffed_by(user)
+
+
+@dataclass(frozen=True)
+class Namesake:
+    """An account bearing the name typed for a new trainee, as shown to the staff member: what
+    the enrolment form shows of anyone (name, username), and the year of birth only of the
+    trainees they follow. Built here so that the page cannot show more of the account."""
+
+    pk: int
+    name: str
+    username: str
+    birth_year: int | None
+
+
+def namesakes_seen_by(user, *, first_name: str, last_name: str) -> list[Namesake]:
+    """Learners with the same first and last names, accents and capitals aside (the enrolment
+    form's comparison), as `user` may see them: 2 queries at most, whatever their number."""
+    found = namesakes(first_name=first_name, last_name=last_name)
+    if not found:
+        return []
+    followed = set(Trainee.objects.followed_by(user)
+                   .filter(learner_id__in=[person.pk for person in found])
+                   .order_by().values_list("learner_id", flat=True))
+    return [Namesake(pk=person.pk, name=str(person), username=person.username,
+                     birth_year=(person.birth_date.year
+                                 if person.pk in followed and person.birth_date else None))
+            for person in found]
 
 
 def referents_of(programmes):

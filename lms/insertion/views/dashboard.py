@@ -76,7 +76,8 @@ def dashboard(request):
 def trainee_create(request):
     _require_follower(request.user)
     programmes = selectors.programmes_followed_by(request.user)
-    form_kwargs = {"programmes": programmes, "referents": selectors.referents_of(programmes)}
+    form_kwargs = {"programmes": programmes, "referents": selectors.referents_of(programmes),
+                   "user": request.user}
     if request.method != "POST":
         form = forms.TraineeCreateForm(**form_kwargs)
         return render(request, "insertion/dashboard/trainee_create.html", {"form": form})
