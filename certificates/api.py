@@ -16,9 +16,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 
-from lms.attendance.api import cohorts_visible_to, sessions_visible_to
+from lms.attendance.models import Session
 from lms.progress.models import Enrollment
-from lms.progress.permissions import is_manager
+from lms.progress.permissions import cohorts_managed_by, is_manager
 
 from . import services
 from .enums import DocumentKind
@@ -156,12 +156,14 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             if enrollment is None:
                 raise ValidationError({"enrollment": [_("Unknown enrolment.")]})
         if data.get("session"):
-            session = (sessions_visible_to(request.user).select_related("cohort__path")
-                       .filter(pk=data["session"]).first())
+            # Among the sessions of the cohorts the caller manages (can_manage_cohort): a
+            # path's trainers make the sheets of its cohorts, as on the cohort's page.
+            session = (Session.objects.filter(cohort__in=cohorts_managed_by(request.user))
+                       .select_related("cohort__path").filter(pk=data["session"]).first())
             if session is None:
                 raise ValidationError({"session": [_("Unknown session.")]})
         if data.get("cohort"):
-            cohort = (cohorts_visible_to(request.user).select_related("path")
+            cohort = (cohorts_managed_by(request.user).select_related("path")
                       .filter(pk=data["cohort"]).first())
             if cohort is None:
                 raise ValidationError({"cohort": [_("Unknown group.")]})

@@ -3,6 +3,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .enums import DocumentKind, DocumentStatus, Validity
@@ -93,7 +94,11 @@ class Document(models.Model):
     pdf = models.FileField(upload_to=document_path, blank=True)
     sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     issued_at = models.DateTimeField(null=True, blank=True)
+    # Renders tried since it was last asked for (certificates.services.MAX_ATTEMPTS).
     attempts = models.PositiveSmallIntegerField(default=0)
+    # When its rendering was last sent to the workers: documents_redispatch_stale sends again
+    # only those left waiting longer than any queue should keep them.
+    dispatched_at = models.DateTimeField(default=timezone.now, editable=False)
     error = models.TextField(blank=True)
     supersedes = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
                                       related_name="superseded_by")

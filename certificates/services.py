@@ -27,7 +27,13 @@ from .snapshots import build_snapshot, with_enrollment_facts
 
 logger = logging.getLogger(__name__)
 
-STALE_AFTER = timezone.timedelta(minutes=5)
+# A render takes seconds and is killed at 180 s (tasks.document_render): a document still
+# waiting this long after it was sent was lost (broker down when asked, worker killed whole).
+STALE_AFTER = timezone.timedelta(minutes=15)
+# Retries, redeliveries of a killed worker's task and redispatches all count: a document that
+# can't be made (one that always exceeds the time limit) ends failed instead of looping.
+MAX_ATTEMPTS = 6
+REASON_MAX_LENGTH = 300  # override_reason and revoke_reason
 
 
 def _dispatch(document_id: int) -> None:
@@ -75,6 +81,9 @@ def _check_not_erased(learner, *, field: str | None = None) -> None:
 
 def _check_request(kind, *, by, enrollment, session, cohort, week_start,
                    override_reason) -> None:
+    if len(override_reason.strip()) > REASON_MAX_LENGTH:
+        raise ValidationError({"override_reason": _(
+            "Keep the reason under %(limit)d characters.") % {"limit": REASON_MAX_LENGTH}})
     if kind in (DocumentKind.ATTESTATION, DocumentKind.CERTIFICATE):
         if enrollment is None:
             raise ValidationError({"enrollment": _("Choose the learner's enrolment.")})
@@ -133,9 +142,13 @@ def document_request(*, kind: DocumentKind, by=None, enrollment=None, session=No
     latest = Document.objects.filter(subject=subject).order_by("-version").first()
     if latest and latest.revoked_at is None:
         if latest.status == DocumentStatus.FAILED:
-            latest.status = DocumentStatus.PENDING
-            latest.save(update_fields=["status"])
-            _enqueue(latest)
+            # Conditional: another request may have set it going again, and it may even be
+            # issued by now; only the one that changes the row sends it to the workers.
+            if Document.objects.filter(pk=latest.pk, status=DocumentStatus.FAILED).update(
+                    status=DocumentStatus.PENDING, attempts=0, error="",
+                    dispatched_at=timezone.now()):
+                _enqueue(latest)
+            latest.refresh_from_db()
         return latest
     version = latest.version + 1 if latest else 1
     if enrollment is not None:
@@ -148,7 +161,7 @@ def document_request(*, kind: DocumentKind, by=None, enrollment=None, session=No
                 kind=kind, subject=subject, version=version, requested_by=by,
                 enrollment=enrollment, learner=enrollment.learner if enrollment else None,
                 path=enrollment.path if enrollment else cohort.path, cohort=cohort,
-                session=session, week_start=week_start, override_reason=override_reason,
+                session=session, week_start=week_start, override_reason=override_reason.strip(),
                 batch=batch,
             )
     except IntegrityError:  # another request created this version first
@@ -166,9 +179,14 @@ RENDERABLE = (DocumentStatus.PENDING, DocumentStatus.RENDERING)
 def document_render(*, document_id: int) -> Document:
     # 1. Claim: one conditional UPDATE takes the row lock, checks the status and counts the
     # attempt. No transaction stays open while the facts are read and the PDF is made.
-    claimed = Document.objects.filter(pk=document_id, status__in=RENDERABLE).update(
+    renderable = Document.objects.filter(pk=document_id, status__in=RENDERABLE)
+    claimed = renderable.filter(attempts__lt=MAX_ATTEMPTS).update(
         status=DocumentStatus.RENDERING, attempts=F("attempts") + 1)
     if not claimed:
+        renderable.filter(attempts__gte=MAX_ATTEMPTS).update(
+            status=DocumentStatus.FAILED,
+            error=_("Given up after %(count)d attempts: ask for it again once the cause is "
+                    "fixed.") % {"count": MAX_ATTEMPTS})
         return Document.objects.get(pk=document_id)
     # With what build_snapshot reads of an attestation's or certificate's enrolment (most
     # documents). Not an attendance sheet's session and cohort: 7 more outer joins cost
@@ -224,9 +242,6 @@ def _mark_issued(document: Document, *, snapshot: dict, sha256: str) -> tuple[bo
 def document_fail(*, document_id: int, error: str) -> None:
     Document.objects.filter(pk=document_id).exclude(status=DocumentStatus.ISSUED).update(
         status=DocumentStatus.FAILED, error=error[:5000])
-
-
-REASON_MAX_LENGTH = 300  # override_reason and revoke_reason
 
 
 def _check_reason(reason: str, missing: str) -> None:
@@ -289,14 +304,15 @@ def document_revoke(*, document: Document, by, reason: str) -> Document:
 
 
 def documents_redispatch_stale(*, older_than=STALE_AFTER) -> int:
-    """Re-enqueue documents left pending (broker down when asked) or stuck rendering."""
-    limit = timezone.now() - older_than
-    stale = list(Document.objects.filter(
-        status__in=[DocumentStatus.PENDING, DocumentStatus.RENDERING], requested_at__lt=limit,
-    ).values_list("pk", flat=True))
-    for pk in stale:
+    """Send again the documents left pending (broker down when asked) or rendering (worker
+    killed whole) longer than `older_than` after they were last sent."""
+    now = timezone.now()
+    stale = Document.objects.filter(status__in=RENDERABLE, dispatched_at__lt=now - older_than)
+    ids = list(stale.values_list("pk", flat=True))
+    Document.objects.filter(pk__in=ids).update(dispatched_at=now)
+    for pk in ids:
         _dispatch(pk)
-    return len(stale)
+    return len(ids)
 
 
 # Batches ------------------------------------------------------------------------------------

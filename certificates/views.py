@@ -182,6 +182,17 @@ def _request_week_sheet(request, cohort):
     return _cohort_page(request, cohort, week_form=form, status=400)
 
 
+class _PostedIds(forms.Form):
+    """The ids a document request's buttons post: whole numbers in the database's range, or
+    the page answers 404 as for an unknown one."""
+
+    session = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    enrollment = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+
+    def id(self, name: str) -> int:
+        return (self.cleaned_data.get(name) or 0) if self.is_valid() else 0
+
+
 @login_required
 @require_POST
 def request_document(request, cohort_id):
@@ -189,13 +200,13 @@ def request_document(request, cohort_id):
     kind = request.POST.get("kind", "")
     if kind == DocumentKind.ATTENDANCE_SHEET and "week_start" in request.POST:
         return _request_week_sheet(request, cohort)
+    posted = _PostedIds(request.POST)
     try:
         if kind == DocumentKind.ATTENDANCE_SHEET:
-            session = get_object_or_404(cohort.sessions, pk=request.POST.get("session") or 0)
+            session = get_object_or_404(cohort.sessions, pk=posted.id("session"))
             services.document_request(kind=kind, by=request.user, session=session)
         elif kind in (DocumentKind.ATTESTATION, DocumentKind.CERTIFICATE):
-            enrollment = get_object_or_404(cohort.enrollments,
-                                           pk=request.POST.get("enrollment") or 0)
+            enrollment = get_object_or_404(cohort.enrollments, pk=posted.id("enrollment"))
             services.document_request(kind=kind, by=request.user, enrollment=enrollment,
                                       override_reason=request.POST.get("override_reason", ""))
         else:
@@ -250,11 +261,12 @@ def _document_page(request, document, *, reissue_form=None, revoke_form=None, st
                 "superseded_by": replaced_by.get(version.pk)} for version in versions]
     current = document.validity == Validity.VALID
     user = request.user
-    may_reissue = (current and document.status == DocumentStatus.ISSUED
+    erased = document.learner is not None and document.learner.erased_at is not None
+    may_reissue = (current and document.status == DocumentStatus.ISSUED and not erased
                    and services.can_reissue(user, document))
     may_revoke = current and services.can_revoke(user, document)
     return render(request, "certificates/document.html", {
-        "document": document, "history": history,
+        "document": document, "history": history, "erased": erased,
         "newest": versions[0] if versions and versions[0].pk != document.pk else None,
         "verify_url": request.build_absolute_uri(
             reverse("certificates:verify", args=[document.code])),
@@ -280,7 +292,10 @@ def document_reissue(request, document_id):
             new = services.document_reissue(document=document, by=request.user,
                                             reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            _add_service_errors(form, error)
+            # The document's state, not the form (already re-issued or revoked meanwhile,
+            # learner erased): the page as it is now says so.
+            messages.error(request, " ".join(error.messages))
+            return redirect("certificates:document", document_id=document.pk)
         else:
             messages.success(request, _("Version %(version)d is being prepared; it replaces "
                                         "version %(old)d.")
@@ -300,8 +315,9 @@ def document_revoke(request, document_id):
         try:
             services.document_revoke(document=document, by=request.user,
                                      reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            _add_service_errors(form, error)
+        except ValidationError as error:  # revoked meanwhile: see document_reissue
+            messages.error(request, " ".join(error.messages))
+            return redirect("certificates:document", document_id=document.pk)
         else:
             messages.success(request, _("The document is revoked."))
             return redirect("certificates:document", document_id=document.pk)

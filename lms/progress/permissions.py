@@ -3,6 +3,7 @@
 from django.db.models import Q
 
 from courses.models import TrainingPathPage
+from lms.cohorts.models import Cohort
 
 
 def is_manager(user) -> bool:
@@ -21,6 +22,18 @@ def paths_managed_by(user):
 
 def can_manage_path(user, path) -> bool:
     return is_manager(user) or paths_managed_by(user).filter(pk=path.pk).exists()
+
+
+def cohorts_managed_by(user):
+    """The cohorts can_manage_cohort allows, as a queryset: a manager all, a trainer those they
+    train and those of the paths they train."""
+    cohorts = Cohort.objects.all()
+    if is_manager(user):
+        return cohorts
+    if not (user.is_authenticated and user.is_trainer):
+        return cohorts.none()
+    return cohorts.filter(Q(pk__in=Cohort.objects.filter(trainers=user).values("pk"))
+                          | Q(path__trainers=user)).distinct()
 
 
 def can_manage_cohort(user, cohort) -> bool:

@@ -94,13 +94,16 @@ def test_revoke_needs_a_reason_and_a_confirmation(client, certificate, manager):
     html = response.content.decode()
     assert "Émis par erreur" in html and str(manager) in html
     assert response.context["revoke_form"] is None and response.context["reissue_form"] is None
-    # Revoked: neither revoked again nor issued again, even by a hand-made request.
+    # Revoked: neither revoked again nor issued again, even by a hand-made request; back to
+    # the page, which says why.
     response = client.post(url(certificate) + "nouvelle-version/",
-                           {"reissue-reason": "Correction"})
-    assert response.status_code == 400
+                           {"reissue-reason": "Correction"}, follow=True)
+    assert response.redirect_chain == [(url(certificate), 302)]
+    assert "Seule la version en vigueur" in response.content.decode()
     assert Document.objects.filter(subject=certificate.subject).count() == 1
-    assert client.post(url(certificate) + "revoquer/", {
-        "revoke-reason": "Encore", "revoke-confirm": "on"}).status_code == 400
+    response = client.post(url(certificate) + "revoquer/", {
+        "revoke-reason": "Encore", "revoke-confirm": "on"}, follow=True)
+    assert response.redirect_chain == [(url(certificate), 302)]
     certificate.refresh_from_db()
     assert certificate.revoke_reason == "Émis par erreur"
     assert "révoqué" in client.get(f"/verify/{certificate.code}/").content.decode()
@@ -130,8 +133,8 @@ def test_reissue_makes_the_next_version_which_supersedes_the_old(
     html = response.content.decode()
     assert "Remplacé par la version 2" in html and url(new) in html
     assert response.context["reissue_form"] is None  # only the current version
-    assert client.post(url(certificate) + "nouvelle-version/",
-                       {"reissue-reason": "Encore"}).status_code == 400
+    response = client.post(url(certificate) + "nouvelle-version/", {"reissue-reason": "Encore"})
+    assert response.status_code == 302 and response["Location"] == url(certificate)
     assert "remplacé" in client.get(f"/verify/{certificate.code}/").content.decode()
 
     # The cohort's page links the current version.
