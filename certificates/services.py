@@ -317,8 +317,10 @@ def documents_redispatch_stale(*, older_than=STALE_AFTER) -> int:
 
 # Batches ------------------------------------------------------------------------------------
 
-def batch_request(*, cohort, kind: DocumentKind, by) -> tuple[DocumentBatch, list[str]]:
-    """One document per learner of the cohort; learners who can't have one are reported."""
+def batch_request(*, cohort, kind: DocumentKind,
+                  by) -> tuple[DocumentBatch, list[tuple[str, str]]]:
+    """One document per learner of the cohort; learners who can't have one are reported, as
+    (name, why)."""
     if not can_manage_cohort(by, cohort):
         raise PermissionDenied
     batch = DocumentBatch.objects.create(cohort=cohort, kind=kind, requested_by=by)
@@ -327,8 +329,8 @@ def batch_request(*, cohort, kind: DocumentKind, by) -> tuple[DocumentBatch, lis
             .select_related("learner", "path", "cohort"):
         try:
             document = document_request(kind=kind, by=by, enrollment=enrollment, batch=batch)
-        except ValidationError:
-            skipped.append(str(enrollment.learner))
+        except ValidationError as error:
+            skipped.append((str(enrollment.learner), " ".join(error.messages)))
             continue
         if document.batch_id != batch.pk:
             Document.objects.filter(pk=document.pk).update(batch=batch)

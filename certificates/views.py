@@ -230,9 +230,9 @@ def request_batch(request, cohort_id):
         messages.error(request, _("Unknown kind of document."))
         return redirect("certificates:cohort", cohort_id=cohort.pk)
     batch, skipped = services.batch_request(cohort=cohort, kind=kind, by=request.user)
-    if skipped:
-        messages.warning(request, _("Not issued (path not completed): %(names)s")
-                         % {"names": ", ".join(skipped)})
+    for name, why in skipped:
+        messages.warning(request, _("Not issued for %(name)s: %(why)s")
+                         % {"name": name, "why": why})
     return redirect("certificates:batch", batch_id=batch.pk)
 
 

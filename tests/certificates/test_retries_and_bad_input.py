@@ -174,3 +174,21 @@ def test_no_reissue_offered_for_an_erased_learner(
     assert "données personnelles" in page.text.lower()
     cohort_page = client.get(f"/certificats/groupes/{completed.cohort_id}/")
     assert "Données personnelles effacées" in cohort_page.text
+
+
+@pytest.mark.django_db
+def test_a_group_batch_says_why_each_learner_was_left_out(
+        client, completed, path, cohort, trainer, django_capture_on_commit_callbacks):
+    from tests.accounts.factories import LearnerFactory
+    from tests.progress.factories import EnrollmentFactory
+
+    EnrollmentFactory(path=path, cohort=cohort,
+                      learner=LearnerFactory(first_name="Noé", last_name="Rousseau"))
+    client.force_login(trainer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/certificats/groupes/{cohort.pk}/lot/",
+                               {"kind": DocumentKind.ATTESTATION}, follow=True)
+    text = response.content.decode()
+    assert "Non délivré pour Noé Rousseau" in text
+    assert "n&#x27;a pas terminé le parcours" in text or "n'a pas terminé le parcours" in text
+    assert Document.objects.filter(kind=DocumentKind.ATTESTATION).count() == 1
