@@ -251,12 +251,17 @@ def _printed_name(user) -> str:
     return user.get_full_name() or user.username
 
 
-def _sheets_with(user) -> list[tuple[Document, list[dict]]]:
-    """Attendance sheets of the person's cohorts with the rows printed for them."""
+def _cohort_ids(user) -> set[int]:
+    """The cohorts whose attendance sheets may name the person."""
     cohort_ids = set(Enrollment.objects.filter(learner=user, cohort__isnull=False)
                      .values_list("cohort_id", flat=True))
-    cohort_ids |= set(Attendance.objects.filter(learner=user)
-                      .values_list("session__cohort_id", flat=True))
+    return cohort_ids | set(Attendance.objects.filter(learner=user)
+                            .values_list("session__cohort_id", flat=True))
+
+
+def _sheets_with(user) -> list[tuple[Document, list[dict]]]:
+    """Attendance sheets of the person's cohorts with the rows printed for them."""
+    cohort_ids = _cohort_ids(user)
     if not cohort_ids:
         return []
     name = _printed_name(user)
@@ -470,6 +475,16 @@ def _erase_documents(user, *, co_financed: bool, now) -> dict:
                     cell["signature_svg"] = ""
         document.save(update_fields=["pdf", "sha256", "status", "error", "snapshot"])
         anonymised.append(entry(document))
+
+    # A sheet still being made may have read the name and signatures before this erasure:
+    # it is given up (its render then keeps nothing, certificates.services._mark_issued) and
+    # made again, without them, when asked for.
+    Document.objects.filter(
+        kind=DocumentKind.ATTENDANCE_SHEET, cohort_id__in=_cohort_ids(user),
+        status__in=[DocumentStatus.PENDING, DocumentStatus.RENDERING],
+    ).update(status=DocumentStatus.FAILED, error=_(
+        "A learner's personal data was erased while this sheet was being made: ask for it "
+        "again."))
 
     from certificates.models import DocumentBatch
 

@@ -421,6 +421,35 @@ def test_nothing_new_is_issued_in_an_erased_name(organisation_name, enrollment, 
     assert Document.objects.get(pk=kept.pk).validity == "valid"
 
 
+@pytest.mark.django_db
+def test_a_sheet_being_made_during_an_erasure_is_made_again(organisation_name, enrollment,
+                                                             manager, trainer, monkeypatch):
+    session = SessionFactory(cohort=enrollment.cohort, date=timezone.localdate())
+    sheet = documents.document_request(kind=DocumentKind.ATTENDANCE_SHEET, by=trainer,
+                                       session=session)
+    render_pdf = documents.render_pdf
+    printed = []
+
+    def erased_during_the_render(document, snapshot, images):
+        printed.extend(row["name"] for row in snapshot["rows"])
+        personal_data_erase(user=enrollment.learner, by=manager, reason="Demande")
+        return render_pdf(document, snapshot, images)
+
+    monkeypatch.setattr(documents, "render_pdf", erased_during_the_render)
+    name = enrollment.learner.get_full_name()
+    assert documents.document_render(document_id=sheet.pk).status == DocumentStatus.FAILED
+    assert name in printed  # read before the erasure: kept nowhere
+    sheet.refresh_from_db()
+    assert (sheet.pdf.name, sheet.snapshot) == ("", {})
+    assert "effacées" in sheet.error
+    monkeypatch.setattr(documents, "render_pdf", render_pdf)
+    sheet = documents.document_request(kind=DocumentKind.ATTENDANCE_SHEET, by=trainer,
+                                       session=session)
+    sheet = documents.document_render(document_id=sheet.pk)
+    assert sheet.status == DocumentStatus.ISSUED
+    assert name not in str(sheet.snapshot) and ANONYMOUS_NAME in str(sheet.snapshot)
+
+
 @pytest.fixture
 def organisation_name(db):
     from lms.accounts.models import Organisation
