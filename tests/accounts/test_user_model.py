@@ -46,3 +46,28 @@ def test_an_account_made_meanwhile_with_the_same_email_is_a_form_error(monkeypat
         services.learner_create(first_name="Ahmed", last_name="Saïd", email="A.Said@exemple.fr")
     assert refused.value.error_dict["email"][0].code == "email_taken"
     assert User.objects.filter(last_name="Saïd").count() == 0
+
+
+@pytest.mark.django_db
+def test_accounts_sharing_an_address_are_listed_before_an_upgrade():
+    """What migration accounts.0004 refuses, as an installation from before it may hold: its
+    constraint is lifted inside the test's transaction."""
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+    from django.db import connection
+
+    out = StringIO()
+    call_command("shared_emails", stdout=out)
+    assert "No address is shared." in out.getvalue()
+    with connection.cursor() as cursor:  # a unique index; the rollback brings it back
+        cursor.execute('DROP INDEX "user_email_unique"')
+    first = LearnerFactory(email="a.said@exemple.fr")
+    second = LearnerFactory(email="A.Said@Exemple.fr")
+    LearnerFactory(email="")
+    LearnerFactory(email="")
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("shared_emails", stdout=out)
+    assert out.getvalue().splitlines() == [
+        f"a.said@exemple.fr: #{first.pk} {first.username}, #{second.pk} {second.username}"]

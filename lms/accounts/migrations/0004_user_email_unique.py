@@ -14,7 +14,8 @@ def refuse_shared_addresses(apps, schema_editor):
         listing = "\n".join(f"  {user.address}: #{user.pk} {user.username}"
                             for user in accounts.order_by("address", "pk"))
         raise RuntimeError("These accounts share an e-mail address; give each its own (or "
-                           f"none) before migrating:\n{listing}")
+                           f"none) before migrating (`manage.py shared_emails` lists them):"
+                           f"\n{listing}")
 
 
 class Migration(migrations.Migration):
