@@ -200,7 +200,11 @@ def document_render(*, document_id: int) -> Document:
     # The file is written first (its name goes in the row) and removed again if so.
     document.issued_at = timezone.now()
     document.pdf.save(f"{document.code}.pdf", ContentFile(pdf), save=False)
-    issued, batch_id = _mark_issued(document, snapshot=snapshot, sha256=sha256)
+    try:
+        issued, batch_id = _mark_issued(document, snapshot=snapshot, sha256=sha256)
+    except Exception:
+        document.pdf.storage.delete(document.pdf.name)  # the retry writes its own
+        raise
     if not issued:
         document.pdf.storage.delete(document.pdf.name)
         return Document.objects.get(pk=document_id)

@@ -192,3 +192,25 @@ def test_a_group_batch_says_why_each_learner_was_left_out(
     assert "Non délivré pour Noé Rousseau" in text
     assert "n&#x27;a pas terminé le parcours" in text or "n'a pas terminé le parcours" in text
     assert Document.objects.filter(kind=DocumentKind.ATTESTATION).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_final_write_that_fails_leaves_no_file_behind(completed, trainer, monkeypatch,
+                                                        settings):
+    from pathlib import Path
+
+    from django.db import OperationalError
+
+    document = services.document_request(kind=DocumentKind.CERTIFICATE, by=trainer,
+                                         enrollment=completed)
+
+    def connection_lost(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(services, "_mark_issued", connection_lost)
+    with pytest.raises(OperationalError):  # transient: the task retries it
+        services.document_render(document_id=document.pk)
+    assert not list(Path(settings.MEDIA_ROOT).rglob("*.pdf"))
+    monkeypatch.undo()
+    assert services.document_render(document_id=document.pk).status == DocumentStatus.ISSUED
+    assert len(list(Path(settings.MEDIA_ROOT).rglob("*.pdf"))) == 1
