@@ -214,3 +214,21 @@ def test_a_final_write_that_fails_leaves_no_file_behind(completed, trainer, monk
     monkeypatch.undo()
     assert services.document_render(document_id=document.pk).status == DocumentStatus.ISSUED
     assert len(list(Path(settings.MEDIA_ROOT).rglob("*.pdf"))) == 1
+
+
+@pytest.mark.django_db
+def test_the_page_of_a_document_outside_any_group_leads_back_to_its_path(
+        client, path, organisation, manager, django_capture_on_commit_callbacks):
+    from tests.progress.factories import EnrollmentFactory
+
+    enrollment = EnrollmentFactory(path=path, cohort=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        document = services.document_request(kind=DocumentKind.CERTIFICATE, by=manager,
+                                             enrollment=enrollment)
+    client.force_login(manager)
+    page = client.get(f"/certificats/documents/{document.pk}/")
+    assert page.status_code == 200
+    from django.urls import reverse
+
+    back = reverse("progress:trainer_path", args=[path.pk])
+    assert f'<a href="{back}">{path.title}</a>' in page.text
