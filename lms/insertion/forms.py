@@ -6,11 +6,10 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
 
 from courses.models import TrainingPathPage
 from lms.accounts.models import User
-from lms.progress.services import email_taken
+from lms.progress.services import email_taken, is_namesake_refusal
 
 from .enums import (
     EXIT_OUTCOMES,
@@ -24,7 +23,7 @@ from .enums import (
     TraineeStatus,
 )
 from .selectors import SORTS, Namesake, namesakes_seen_by
-from .services import EMAIL_TAKEN
+from .services import EMAIL_TAKEN, NAMESAKE_FOUND
 
 # type="date" inputs only take ISO dates, whatever the language of the page.
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -199,13 +198,19 @@ class TraineeCreateForm(forms.Form):
                 _("Choose one of the accounts with this name or tick “This is another "
                   "person”, not both."), code="namesake_both"))
         elif self.namesakes and not data.get("namesake_ok"):
-            self.add_error(None, ValidationError(ngettext_lazy(
-                "An account already has this name. If it is this person, choose their account "
-                "below; otherwise tick “This is another person” and create again.",
-                "%(count)d accounts already have this name. If one of them is this person, "
-                "choose their account below; otherwise tick “This is another person” and "
-                "create again.", "count") % {"count": len(self.namesakes)},
-                code="namesake"))
+            self.add_error(None, ValidationError(NAMESAKE_FOUND, code="namesake",
+                                                 params={"count": len(self.namesakes)}))
+
+    def refused(self, error: ValidationError) -> None:
+        """The service's refusal (`trainee_create_with_learner`) as this form's errors."""
+        if is_namesake_refusal(error):
+            # Another submission made an account with this name after this form was checked
+            # (a double click): checked again, the form now finds it and asks as it would
+            # have, that account among the choices.
+            self.full_clean()
+            if self.has_error(NON_FIELD_ERRORS, "namesake"):
+                return
+        add_service_errors(self, error)
 
     @property
     def asks_namesake(self) -> bool:

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from lms.progress import services as progress_services
 
@@ -30,6 +30,12 @@ MIN_CONTRACT_MONTHS, MAX_TOTAL_MONTHS = 4, 24
 
 EMAIL_TAKEN = gettext_lazy(
     "An account already uses this email: choose it in the list of existing learners.")
+# Said by the “New trainee” form, and by the service when two submissions raced past it.
+NAMESAKE_FOUND = ngettext_lazy(
+    "An account already has this name. If it is this person, choose their account below; "
+    "otherwise tick “This is another person” and create again.",
+    "%(count)d accounts already have this name. If one of them is this person, choose their "
+    "account below; otherwise tick “This is another person” and create again.", "count")
 
 
 def _require_follow(user, trainee) -> None:
@@ -69,24 +75,33 @@ def trainee_create(*, programme: Programme, learner, by, entry_date, referent=No
 @transaction.atomic
 def trainee_create_with_learner(*, programme: Programme, by, entry_date, learner=None,
                                 first_name: str = "", last_name: str = "", email: str = "",
-                                **fields) -> Trainee:
+                                namesake_ok: bool = False, **fields) -> Trainee:
     """The trainee, and first the learner's account when `learner` is None: both or neither.
 
     The account is made as everywhere else (lms.progress): a username prénom.nom, numbered
     when taken; no usable password; the email optional, since many trainees have none. Staff
-    then give them a one-time link or QR card (“Give access” on the trainee's page)."""
+    then give them a one-time link or QR card (“Give access” on the trainee's page).
+
+    An account with the same names is refused (code "namesake") unless `namesake_ok`, the
+    staff member's “This is another person”: the form asks first, but two submissions at once
+    both pass its check, and only this one, under a lock on the names, sees the other's."""
     if learner is None:
         # Checked before the account is made, not only by trainee_create's rollback.
         _require_programme_staff(by, programme)
         try:
-            learner = progress_services.learner_create(first_name=first_name,
-                                                       last_name=last_name, email=email)
+            learner = progress_services.learner_create(
+                first_name=first_name, last_name=last_name, email=email,
+                namesake_ok=namesake_ok)
         except ValidationError as error:
+            # Here the person is picked from the list of learners, not enrolled: this page's
+            # words instead of the enrolment form's.
             taken = getattr(error, "error_dict", {}).get("email", [])
             if any(item.code == "email_taken" for item in taken):
-                # Here the person is picked from the list of learners, not enrolled.
                 raise ValidationError({"email": ValidationError(
                     EMAIL_TAKEN, code="email_taken")}) from error
+            if progress_services.is_namesake_refusal(error):
+                raise ValidationError(NAMESAKE_FOUND, code="namesake",
+                                      params=error.error_list[0].params) from error
             raise
     return trainee_create(programme=programme, learner=learner, by=by, entry_date=entry_date,
                           **fields)

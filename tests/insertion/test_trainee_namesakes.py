@@ -5,12 +5,20 @@ nothing is saved at once: the accounts are shown — only what this staff member
 chosen instead, or the staff member ticks “This is another person”."""
 
 import datetime
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from unittest import mock
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 
 from lms.accounts.models import User
+from lms.insertion import services
 from lms.insertion.models import Trainee
+from lms.progress import services as progress_services
 from tests.accounts.factories import LearnerFactory, ManagerFactory, TrainerFactory
 from tests.insertion.factories import InsertionStaffFactory, ProgrammeFactory, TraineeFactory
 
@@ -245,3 +253,82 @@ def test_the_warning_page_has_a_fixed_query_count(logged_in, staff, programme,
         response = logged_in.post(URL, data)
     assert warned(response)
     assert len(response.context["form"].namesakes) == size
+
+
+# --- Two submissions at once -----------------------------------------------------------------
+# A double click or a resubmission: both pass the form's check before either is saved, and
+# without an email no unique constraint stops the second account. The service checks again,
+# under a lock on the names (lms.progress.services.learner_create).
+
+def create(staff, programme, **values) -> Trainee:
+    values = {"first_name": "Awa", "last_name": "Diallo", **values}
+    return services.trainee_create_with_learner(by=staff, programme=programme,
+                                                entry_date=TODAY, **values)
+
+
+@pytest.mark.django_db
+def test_the_service_refuses_a_second_account_with_the_same_name(staff, programme):
+    first = create(staff, programme)
+    before = (User.objects.count(), Trainee.objects.count())
+    with pytest.raises(ValidationError) as refused:
+        create(staff, programme, first_name=" awa ", last_name="DIALLO")
+    assert progress_services.is_namesake_refusal(refused.value)
+    # The form's words on this page, not the enrolment form's.
+    [message] = refused.value.messages
+    assert message.startswith("Un compte porte déjà ce nom. S'il s'agit de cette personne, "
+                              "choisissez son compte")
+    assert (User.objects.count(), Trainee.objects.count()) == before
+    # “This is another person”: made, numbered.
+    second = create(staff, programme, namesake_ok=True)
+    assert second.learner.username == "awa.diallo2" and second.learner != first.learner
+
+
+@pytest.mark.django_db
+def test_a_double_click_shows_the_warning_with_the_account_just_made(logged_in, programme):
+    real = services.trainee_create_with_learner
+
+    def saved_first_by_the_other_click(**values):
+        real(**values)
+        return real(**values)
+
+    with mock.patch.object(services, "trainee_create_with_learner",
+                           side_effect=saved_first_by_the_other_click):
+        response = logged_in.post(URL, new_trainee(programme))
+    assert warned(response)
+    made = User.objects.get(first_name="Awa", last_name="Diallo")
+    assert Trainee.objects.get().learner == made
+    text = response.content.decode()
+    assert "Un compte porte déjà ce nom" in text
+    assert f'name="namesake" value="{made.pk}"' in text and ANOTHER_PERSON in text
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_simultaneous_creations_make_one_account(staff, programme):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a database with real concurrent transactions (CI runs PostgreSQL)")
+    start = threading.Barrier(2)
+    real_username = progress_services.unique_username
+
+    def slow_username(**values):
+        # Widens the gap between the check and the insert: without the lock both pass it.
+        time.sleep(0.3)
+        return real_username(**values)
+
+    def submit(_):
+        from django.db import connection as thread_connection
+
+        try:
+            start.wait(timeout=10)
+            try:
+                return create(staff, programme).learner.username
+            except ValidationError as error:
+                return "refused" if progress_services.is_namesake_refusal(error) else error
+        finally:
+            thread_connection.close()
+
+    with mock.patch.object(progress_services, "unique_username", slow_username), \
+            ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(submit, range(2)))
+    assert sorted(map(str, results)) == ["awa.diallo", "refused"]
+    assert User.objects.filter(first_name="Awa", last_name="Diallo").count() == 1
+    assert Trainee.objects.count() == 1

@@ -3,11 +3,15 @@ of a path or a cohort."""
 
 import datetime
 import html
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from unittest import mock
 
 import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.urls import reverse
 
 from lms.accounts.models import User
@@ -482,6 +486,81 @@ def test_a_namesake_asks_for_confirmation(client, path, cohort, trainer):
     response = client.post(path_enrol_url(path), new_learner(cohort=cohort.pk, namesake_ok="on"))
     assert response.status_code == 302
     assert User.objects.filter(last_name__iexact="kerbrat").count() == 2
+
+
+@pytest.mark.django_db
+def test_the_service_refuses_a_second_account_with_the_same_name(path, cohort, trainer):
+    """A double click: both submissions passed the form's check before either was saved, and
+    without an email no unique constraint stops the second. The service checks again, under a
+    lock on the names (see the PostgreSQL test below)."""
+    def create(**values):
+        return services.learner_create_and_enroll(path=path, cohort=cohort, by=trainer,
+                                                  **{"first_name": "Jeanne",
+                                                     "last_name": "Kerbrat", **values})
+
+    first = create()
+    with pytest.raises(ValidationError) as refused:
+        create(first_name="JEANNE ", last_name="kerbrat")
+    assert services.is_namesake_refusal(refused.value)
+    assert refused.value.messages[0].startswith("Un compte porte déjà ce nom")
+    assert list(User.objects.filter(last_name__iexact="kerbrat")) == [first.learner]
+    assert Enrollment.objects.filter(path=path).count() == 1
+    assert create(namesake_ok=True).learner.username == "jeanne.kerbrat2"
+
+
+@pytest.mark.django_db
+def test_a_double_click_shows_the_namesake_warning(client, path, cohort, trainer):
+    real = services.learner_create_and_enroll
+
+    def saved_first_by_the_other_click(**values):
+        real(**values)
+        return real(**values)
+
+    client.force_login(trainer)
+    with mock.patch.object(services, "learner_create_and_enroll",
+                           side_effect=saved_first_by_the_other_click):
+        response = client.post(path_enrol_url(path), new_learner(cohort=cohort.pk))
+    assert response.status_code == 400
+    assert response.context["new_form"].has_error("__all__", "namesake")
+    made = User.objects.get(last_name="Kerbrat")
+    assert "Un compte porte déjà ce nom" in response.text
+    assert f'href="?q={made.username}#results"' in response.text
+    assert 'name="namesake_ok"' in response.text
+    assert Enrollment.objects.filter(path=path).count() == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_simultaneous_creations_make_one_account(path, cohort, trainer):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a database with real concurrent transactions (CI runs PostgreSQL)")
+    start = threading.Barrier(2)
+    real_username = services.unique_username
+
+    def slow_username(**values):
+        # Widens the gap between the check and the insert: without the lock both pass it.
+        time.sleep(0.3)
+        return real_username(**values)
+
+    def submit(_):
+        from django.db import connection as thread_connection
+
+        try:
+            start.wait(timeout=10)
+            try:
+                return services.learner_create_and_enroll(
+                    first_name="Jeanne", last_name="Kerbrat", path=path, cohort=cohort,
+                    by=trainer).learner.username
+            except ValidationError as error:
+                return "refused" if services.is_namesake_refusal(error) else error
+        finally:
+            thread_connection.close()
+
+    with mock.patch.object(services, "unique_username", slow_username), \
+            ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(submit, range(2)))
+    assert sorted(map(str, results)) == ["jeanne.kerbrat", "refused"]
+    assert User.objects.filter(last_name="Kerbrat").count() == 1
+    assert Enrollment.objects.filter(path=path).count() == 1
 
 
 @pytest.mark.django_db

@@ -88,14 +88,15 @@ def trainee_create(request):
             trainee = services.trainee_create_with_learner(
                 by=request.user, programme=data["programme"], learner=data["learner"],
                 first_name=data["first_name"], last_name=data["last_name"],
-                email=data["email"], referent=data["referent"], entry_date=data["entry_date"],
+                email=data["email"], namesake_ok=data["namesake_ok"],
+                referent=data["referent"], entry_date=data["entry_date"],
                 pass_iae_number=data["pass_iae_number"].strip(),
                 pass_iae_start=data["pass_iae_start"], pass_iae_end=data["pass_iae_end"],
             )
         except PermissionDenied as error:
             raise Http404 from error
         except ValidationError as error:
-            forms.add_service_errors(form, error)
+            form.refused(error)
         else:
             messages.success(request, _("%(name)s now follows the programme.") % {
                 "name": trainee.learner})

@@ -7,7 +7,7 @@ may be chosen is the services' rule, shown as the form's choices."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path as url
 from django.urls import reverse
@@ -44,6 +44,12 @@ def _refused(form, error) -> None:
     if isinstance(error, PermissionDenied):
         form.add_error(None, str(error) or _("You cannot enrol learners here."))
         return
+    if services.is_namesake_refusal(error):
+        # Another submission made an account with this name after the form was checked (a
+        # double click): checked again, the form finds it and asks as it would have.
+        form.full_clean()
+        if form.has_error(NON_FIELD_ERRORS, "namesake"):
+            return
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
         return
@@ -85,7 +91,7 @@ def _create_and_enroll(request, form, *, path):
         enrollment = services.learner_create_and_enroll(
             first_name=data["first_name"], last_name=data["last_name"], email=data["email"],
             phone=data["phone"], birth_date=data["birth_date"], path=path, cohort=cohort,
-            by=request.user,
+            namesake_ok=data["namesake_ok"], by=request.user,
         )
     except (ValidationError, PermissionDenied) as error:
         _refused(form, error)
