@@ -14,7 +14,7 @@ from courses.referential import MAX_LEVEL, MIN_LEVEL
 
 from .enums import AssessmentMethod
 from .learner_search import MAX_QUERY_LENGTH, MAX_RESULTS, namesakes
-from .services import EMAIL_TAKEN, email_taken
+from .services import EMAIL_TAKEN, NAMESAKE_FOUND, email_taken
 
 # type="date" inputs only take ISO dates, whatever the language of the page.
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -268,13 +268,8 @@ class NewLearnerForm(EnrollmentTargetForm):
             # Without an email, a second account for the same person would go unnoticed.
             self.namesakes = namesakes(first_name=first, last_name=last)
             if self.namesakes:
-                self.add_error(None, forms.ValidationError(ngettext_lazy(
-                    "An account already has this name. If it is this person, enrol them from "
-                    "the search; otherwise tick “This is another person” and create again.",
-                    "%(count)d accounts already have this name. If one of them is this person, "
-                    "enrol them from the search; otherwise tick “This is another person” and "
-                    "create again.", "count") % {"count": len(self.namesakes)},
-                    code="namesake"))
+                self.add_error(None, forms.ValidationError(
+                    NAMESAKE_FOUND % {"count": len(self.namesakes)}, code="namesake"))
         return cleaned
 
     @property

@@ -82,7 +82,9 @@ def test_double_click_gives_one_document(completed, trainer,
     assert Document.objects.count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the pages the fixtures build (Wagtail's tree) are restored for the
+# tests that come after, whatever the selection run.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_requests_make_one_document(completed, trainer):
     if connection.vendor != "postgresql":
         pytest.skip("needs a database with real concurrent transactions (CI runs PostgreSQL)")
