@@ -5,9 +5,6 @@ nothing is saved at once: the accounts are shown — only what this staff member
 chosen instead, or the staff member ticks “This is another person”."""
 
 import datetime
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
 from unittest import mock
 
 import pytest
@@ -21,6 +18,7 @@ from lms.insertion.models import Trainee
 from lms.progress import services as progress_services
 from tests.accounts.factories import LearnerFactory, ManagerFactory, TrainerFactory
 from tests.insertion.factories import InsertionStaffFactory, ProgrammeFactory, TraineeFactory
+from tests.progress.concurrency import created_twice_at_once
 
 URL = "/insertion/beneficiaires/nouveau/"
 TODAY = timezone.localdate()
@@ -306,29 +304,7 @@ def test_a_double_click_shows_the_warning_with_the_account_just_made(logged_in, 
 def test_simultaneous_creations_make_one_account(staff, programme):
     if connection.vendor != "postgresql":
         pytest.skip("needs a database with real concurrent transactions (CI runs PostgreSQL)")
-    start = threading.Barrier(2)
-    real_username = progress_services.unique_username
-
-    def slow_username(**values):
-        # Widens the gap between the check and the insert: without the lock both pass it.
-        time.sleep(0.3)
-        return real_username(**values)
-
-    def submit(_):
-        from django.db import connection as thread_connection
-
-        try:
-            start.wait(timeout=10)
-            try:
-                return create(staff, programme).learner.username
-            except ValidationError as error:
-                return "refused" if progress_services.is_namesake_refusal(error) else error
-        finally:
-            thread_connection.close()
-
-    with mock.patch.object(progress_services, "unique_username", slow_username), \
-            ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(submit, range(2)))
-    assert sorted(map(str, results)) == ["awa.diallo", "refused"]
+    results = created_twice_at_once(lambda: create(staff, programme).learner.username)
+    assert results == ["awa.diallo", "refused"]
     assert User.objects.filter(first_name="Awa", last_name="Diallo").count() == 1
     assert Trainee.objects.count() == 1

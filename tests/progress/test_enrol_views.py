@@ -3,9 +3,6 @@ of a path or a cohort."""
 
 import datetime
 import html
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
 from unittest import mock
 
 import pytest
@@ -22,6 +19,7 @@ from lms.progress.models import Enrollment
 from tests.accounts.factories import LearnerFactory, TrainerFactory, UserFactory
 from tests.cohorts.factories import CohortFactory
 from tests.courses.factories import TrainingPathFactory
+from tests.progress.concurrency import created_twice_at_once
 from tests.progress.factories import EnrollmentFactory
 
 
@@ -533,32 +531,10 @@ def test_a_double_click_shows_the_namesake_warning(client, path, cohort, trainer
 def test_simultaneous_creations_make_one_account(path, cohort, trainer):
     if connection.vendor != "postgresql":
         pytest.skip("needs a database with real concurrent transactions (CI runs PostgreSQL)")
-    start = threading.Barrier(2)
-    real_username = services.unique_username
-
-    def slow_username(**values):
-        # Widens the gap between the check and the insert: without the lock both pass it.
-        time.sleep(0.3)
-        return real_username(**values)
-
-    def submit(_):
-        from django.db import connection as thread_connection
-
-        try:
-            start.wait(timeout=10)
-            try:
-                return services.learner_create_and_enroll(
-                    first_name="Jeanne", last_name="Kerbrat", path=path, cohort=cohort,
-                    by=trainer).learner.username
-            except ValidationError as error:
-                return "refused" if services.is_namesake_refusal(error) else error
-        finally:
-            thread_connection.close()
-
-    with mock.patch.object(services, "unique_username", slow_username), \
-            ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(submit, range(2)))
-    assert sorted(map(str, results)) == ["jeanne.kerbrat", "refused"]
+    results = created_twice_at_once(lambda: services.learner_create_and_enroll(
+        first_name="Jeanne", last_name="Kerbrat", path=path, cohort=cohort,
+        by=trainer).learner.username)
+    assert results == ["jeanne.kerbrat", "refused"]
     assert User.objects.filter(last_name="Kerbrat").count() == 1
     assert Enrollment.objects.filter(path=path).count() == 1
 
