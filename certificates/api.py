@@ -90,12 +90,8 @@ class DocumentRequestSerializer(serializers.Serializer):
     week_start = serializers.DateField(
         required=False,
         help_text="The Monday of a week in which the cohort has scheduled sessions.")
-    override_reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
-
-    def validate_week_start(self, value):
-        if value.weekday() != 0:
-            raise serializers.ValidationError(_("A week starts on a Monday."))
-        return value
+    override_reason = serializers.CharField(required=False, allow_blank=True,
+                                            max_length=services.REASON_MAX_LENGTH)
 
     def validate(self, data):
         if data["kind"] == DocumentKind.ATTENDANCE_SHEET:
