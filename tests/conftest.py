@@ -3,6 +3,7 @@ from django.core.cache import cache
 from django.utils import translation
 
 from courses.referential import referential_load_all
+from tests import clock
 from tests.accounts.factories import LearnerFactory, ManagerFactory, TrainerFactory
 from tests.cohorts.factories import CohortFactory
 from tests.courses.factories import (
@@ -14,6 +15,61 @@ from tests.courses.factories import (
     TrainingPathFactory,
 )
 from tests.progress.factories import EnrollmentFactory
+
+# The clock set by PARCOURS_TEST_DATE (see tests/clock.py), travelled to before the test modules
+# are imported so that their module-level dates are the frozen day's too.
+_travel = None
+_moment = None
+
+
+def pytest_configure(config):
+    global _travel, _moment
+    _moment = clock.requested()
+    if _moment is not None:
+        _travel = clock.travel(_moment)
+        _travel.start()
+
+
+def pytest_unconfigure(config):
+    global _travel
+    if _travel is not None:
+        _travel.stop()
+        _travel = None
+
+
+def pytest_report_header(config):
+    if _moment is not None:
+        return (f"clock: travelled to {_moment:%A %Y-%m-%d %H:%M %Z} ({clock.ENV}), ticking; "
+                "tests with other processes keep the real clock")
+    return None
+
+
+def _needs_real_clock(item) -> bool:
+    # A Celery worker, a Redis server or a browser of its own runs in another process, which
+    # the travel can't reach: these tests run on the real clock (and depend on no weekday).
+    parts = item.path.parts
+    return (item.get_closest_marker("integration") is not None
+            or "e2e" in parts or "faults" in parts)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    if _travel is None or not _needs_real_clock(item):
+        return (yield)
+    _travel.stop()
+    try:
+        return (yield)
+    finally:
+        _travel.start()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if _moment is not None and report.failed:
+        # Which day it failed on, in the failure's own output.
+        report.sections.append(("clock", f"{clock.ENV}={_moment.isoformat()}"))
+    return report
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,7 @@
 import datetime
 
 import factory
+from django.utils import timezone
 
 from lms.cohorts.models import Cohort
 
@@ -11,8 +12,8 @@ class CohortFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Groupe {n}")
-    start_date = factory.LazyFunction(lambda: datetime.date.today() - datetime.timedelta(days=30))
-    end_date = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=60))
+    start_date = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=30))
+    end_date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=60))
     place = "Salle Ada Lovelace"
     capacity = 12
 

@@ -1,6 +1,7 @@
 import datetime
 
 import factory
+from django.utils import timezone
 
 from lms.insertion.models import Programme, Trainee
 from tests.accounts.factories import LearnerFactory, UserFactory
@@ -30,4 +31,4 @@ class TraineeFactory(factory.django.DjangoModelFactory):
 
     programme = factory.SubFactory(ProgrammeFactory)
     learner = factory.SubFactory(LearnerFactory)
-    entry_date = factory.LazyFunction(lambda: datetime.date.today() - datetime.timedelta(90))
+    entry_date = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(90))
