@@ -19,6 +19,8 @@ from tests.cohorts.factories import CohortFactory
 from tests.courses.factories import TrainingPathFactory
 from tests.progress.factories import EnrollmentFactory
 
+pytestmark = pytest.mark.dates
+
 TODAY = datetime.date.today()
 
 

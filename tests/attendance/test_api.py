@@ -273,6 +273,7 @@ def test_session_fields_hide_secrets(api, learner, session):
     assert "checkin_secret" not in row and "countersignature_svg" not in row
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_sessions_filter_by_cohort_dates_and_cancelled(api, manager, cohort, session, trainer,
                                                        elsewhere):
@@ -355,6 +356,7 @@ def test_session_input_errors_are_400s(api, trainer, cohort, elsewhere):
     assert not Session.objects.filter(cohort=cohort).exists()
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_recurring_sessions(api, trainer, cohort):
     as_user(api, trainer)
@@ -595,6 +597,7 @@ def test_no_check_in_on_a_locked_sheet(api, trainer, learner, session):
 # Check-in ----------------------------------------------------------------------------------
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_learner_checks_in_with_the_code(api, learner, session):
     as_user(api, learner)
@@ -609,6 +612,7 @@ def test_learner_checks_in_with_the_code(api, learner, session):
     assert Attendance.objects.filter(session=session).count() == 1
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_expired_and_foreign_codes_are_refused(api, learner, session, cohort, trainer,
                                                elsewhere):
@@ -718,6 +722,7 @@ def test_marks_are_read_only(api, manager, marked):
 # Absence notices ---------------------------------------------------------------------------
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_learner_declares_an_absence_ahead(api, learner, cohort, enrollment):
     as_user(api, learner)
@@ -730,6 +735,7 @@ def test_learner_declares_an_absence_ahead(api, learner, cohort, enrollment):
     assert AbsenceNotice.objects.get().learner == learner
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_absence_notice_errors(api, learner, trainer, cohort, enrollment, elsewhere):
     as_user(api, learner)

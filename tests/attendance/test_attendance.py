@@ -16,6 +16,8 @@ from tests.accounts.factories import LearnerFactory, TrainerFactory
 from tests.attendance.factories import SessionFactory
 from tests.progress.factories import EnrollmentFactory
 
+pytestmark = pytest.mark.dates
+
 STROKES = ["M10 10 L 50 60 L 90 20", "M100 100 l5 5"]
 
 

@@ -12,6 +12,8 @@ from tests.accounts.factories import LearnerFactory, TrainerFactory
 from tests.attendance.factories import SessionFactory
 from tests.progress.factories import EnrollmentFactory
 
+pytestmark = pytest.mark.dates
+
 TODAY = datetime.date.today()
 
 

@@ -50,6 +50,7 @@ def test_check_in_page_is_prefilled_from_the_qr_code_link(learner_client, sessio
     assert not Attendance.objects.exists()  # a GET never signs
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_check_in_with_the_current_code(learner_client, learner, session):
     response = learner_client.post(checkin_url(session), {"code": code_now(session).lower()})
@@ -69,6 +70,7 @@ def test_check_in_with_the_current_code(learner_client, learner, session):
     assert mark.signed_at == signed_at
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 @pytest.mark.parametrize("code", ["", "ZZZZZZ", "expired"])
 def test_a_wrong_or_expired_code_is_refused_with_a_clear_message(learner_client, session,
@@ -143,6 +145,7 @@ def test_check_in_needs_a_login(client, session):
 
 # Absences declared ahead ----------------------------------------------------------------------
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_learner_declares_an_absence_and_sees_it(learner_client, learner, cohort):
     response = learner_client.get(ABSENCES)
@@ -161,6 +164,7 @@ def test_learner_declares_an_absence_and_sees_it(learner_client, learner, cohort
     assert 'role="status"' in response.content.decode()
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_declared_absence_shows_on_the_trainers_roll_call(learner_client, client, cohort,
                                                           trainer, session):
@@ -172,6 +176,7 @@ def test_declared_absence_shows_on_the_trainers_roll_call(learner_client, client
     assert "Enfant malade" in html and "notice-badge" in html
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 @pytest.mark.parametrize("change, field", [
     ({"start_date": "2000-01-01", "end_date": "2000-01-02"}, "start_date"),
@@ -196,6 +201,7 @@ def test_bad_absence_declarations_are_refused(learner_client, cohort, path, chan
     assert not AbsenceNotice.objects.exists()
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_learner_sees_only_own_notices_and_own_figures(learner_client, learner, cohort,
                                                        trainer, path):
@@ -218,6 +224,7 @@ def test_learner_sees_only_own_notices_and_own_figures(learner_client, learner, 
     assert "50,0" in html and "3,00" in html
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_todays_session_offers_the_check_in_link(learner_client, cohort, trainer):
     session = SessionFactory(cohort=cohort, trainer=trainer, date=timezone.localdate(),

@@ -83,6 +83,7 @@ def test_list_query_count_is_fixed(client, path, manager, django_assert_num_quer
 # --- Detail ----------------------------------------------------------------------------------
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_the_cohort_page_shows_learners_sessions_and_links(client, cohort, trainer, learner,
                                                            enrollment):
@@ -134,6 +135,7 @@ def test_detail_query_count_is_fixed(client, path, module, cohort, trainer,
 # --- Weekly series ---------------------------------------------------------------------------
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_a_weekly_series_is_created(client, cohort, trainer, module):
     client.force_login(trainer)
@@ -180,6 +182,7 @@ def test_the_module_must_belong_to_the_cohort_path(client, catalogue, cohort, tr
     assert "module" in response.context["recurring_form"].errors
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_the_skipped_dates_message_names_the_wrong_values(client, cohort, trainer):
     client.force_login(trainer)

@@ -95,6 +95,7 @@ def status_of(session, learner):
 
 # Sessions list --------------------------------------------------------------------------------
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_sessions_list_puts_today_first_and_shows_only_the_trainers_cohorts(
         trainer_client, cohort, trainer, path):
@@ -215,6 +216,7 @@ def test_a_withdrawn_learner_is_not_on_the_roll_call(trainer_client, session, gr
     assert trainer_client.post(roll_url(session), data).status_code == 400
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_absence_notice_is_shown_on_the_roll_call(trainer_client, session, group):
     services.absence_declare(learner=group[1], cohort=session.cohort,
@@ -300,6 +302,7 @@ def test_sign_page_offers_the_pad_and_the_paper_fallback(trainer_client, session
     assert paper_url(session, group[0]) in html and "<noscript>" in html
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_drawn_signature_is_recorded(trainer_client, session, group):
     response = trainer_client.post(sign_url(session, group[0]),
@@ -350,6 +353,7 @@ def test_a_learner_outside_the_cohort_cannot_be_signed_for(trainer_client, sessi
     assert not Attendance.objects.exists()
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_countersign_and_lock(trainer_client, session, group, trainer):
     services.roll_call_save(session=session, by=trainer,
@@ -374,6 +378,7 @@ def test_countersign_and_lock(trainer_client, session, group, trainer):
 
 # Check-in code panel --------------------------------------------------------------------------
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_roll_call_shows_the_code_and_its_qr_code(trainer_client, session, group):
     response = trainer_client.get(roll_url(session))

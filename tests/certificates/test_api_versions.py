@@ -115,6 +115,7 @@ def test_document_list_with_versions_query_count(api, certificate, trainer, vers
         row["id"] for row in body["results"] if row["supersedes"]}
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_week_sheet_through_the_api(api, cohort, trainer, other_trainer, organisation,
                                     django_capture_on_commit_callbacks):

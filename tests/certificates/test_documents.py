@@ -33,6 +33,7 @@ def issue(django_capture_on_commit_callbacks, **kwargs) -> Document:
     return document
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_attestation_is_issued_frozen_and_verifiable(completed, trainer,
                                                     django_capture_on_commit_callbacks):
@@ -202,6 +203,7 @@ def test_verification_is_rate_limited(client, settings):
     assert 429 in statuses
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_attendance_sheet_has_signatures_and_lock(cohort, path, trainer, organisation,
                                                   django_capture_on_commit_callbacks):

@@ -100,6 +100,7 @@ def test_a_document_that_keeps_failing_is_given_up(completed, trainer):
     assert not result.pdf
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_only_documents_lost_for_a_while_are_sent_again(completed, trainer, enrollment,
                                                         monkeypatch):
@@ -120,6 +121,7 @@ def test_only_documents_lost_for_a_while_are_sent_again(completed, trainer, enro
     assert Document.objects.get(pk=waiting.pk).status == DocumentStatus.PENDING
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_a_path_trainer_asks_for_the_sheets_of_its_groups_through_the_api(path, cohort):
     path_trainer = TrainerFactory()

@@ -170,6 +170,7 @@ def week(cohort, trainer):
     return monday, sessions
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_week_sheet_from_the_cohort_page(client, cohort, trainer, organisation, week,
                                          django_capture_on_commit_callbacks):
@@ -204,6 +205,7 @@ def test_week_sheet_from_the_cohort_page(client, cohort, trainer, organisation, 
     assert f"/certificats/documents/{sheet.pk}/pdf/" in html and url(sheet) in html
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_week_sheet_service_checks_the_week(cohort, trainer, week):
     from django.core.exceptions import ValidationError
@@ -217,6 +219,7 @@ def test_week_sheet_service_checks_the_week(cohort, trainer, week):
         assert "week_start" in error.value.message_dict
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_cohort_page_lists_the_current_sheets(client, cohort, trainer, other_trainer, manager,
                                               staff, organisation, week,

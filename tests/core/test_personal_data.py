@@ -59,7 +59,7 @@ urlpatterns = [
     *[pattern for pattern in project_urls.urlpatterns
       if getattr(pattern, "namespace", None) != "personal_data"],
 ]
-pytestmark = pytest.mark.urls(__name__)
+pytestmark = [pytest.mark.urls(__name__), pytest.mark.dates]
 
 NOW = timezone.now()
 SVG = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 600 200"><path d="M1 1 L50 50"/>'

@@ -286,6 +286,7 @@ def test_staff_record_a_trainee_in_their_programme(api, staff, programme, other_
     assert response.status_code == 400 and set(response.json()) == {"learner"}
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_status_changes_keep_their_history(api, staff, other_staff, manager, trainee):
     response = as_user(api, staff).patch(url("trainees", trainee.pk),
@@ -310,6 +311,7 @@ def test_status_changes_keep_their_history(api, staff, other_staff, manager, tra
 # Follow-up records -------------------------------------------------------------------------
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_staff_add_the_follow_up(api, staff, trainee):
     as_user(api, staff)
@@ -338,6 +340,7 @@ def test_staff_add_the_follow_up(api, staff, trainee):
     assert response.json()["severity"] == 3 and response.json()["assessed_by"] == staff.pk
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_exits_are_recorded_once_and_exit_the_trainee(api, staff, trainee):
     as_user(api, staff)

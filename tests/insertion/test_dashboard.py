@@ -19,6 +19,8 @@ from tests.courses.factories import TrainingPathFactory
 from tests.insertion.factories import InsertionStaffFactory, ProgrammeFactory, TraineeFactory
 from tests.progress.factories import EnrollmentFactory, ValidationFactory
 
+pytestmark = pytest.mark.dates
+
 URL = "/insertion/"
 TODAY = timezone.localdate()
 

@@ -15,6 +15,8 @@ from lms.insertion.models import NoteAccess
 from tests.accounts.factories import LearnerFactory
 from tests.insertion.factories import InsertionStaffFactory
 
+pytestmark = pytest.mark.dates
+
 TODAY = datetime.date.today()
 
 

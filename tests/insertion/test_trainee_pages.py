@@ -198,6 +198,7 @@ def test_a_manager_with_the_staff_flag_but_not_on_this_programme(client, intervi
 
 # --- Content ---------------------------------------------------------------------------------
 
+@pytest.mark.dates
 @pytest.mark.django_db
 @pytest.mark.parametrize(("end", "expected"), [
     (30, "expires soon"), (60, "expires soon"), (-1, "has expired"), (61, None), (None, None),
@@ -253,6 +254,7 @@ def test_page_sections(client, staff, trainee, path, objective, milestone):
     assert f'{page(trainee)}etapes/{milestone.pk}/faite/' in html
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_timeline_merges_interviews_attendance_and_competences(client, staff, interviewed,
                                                                cohort, path, referential):
@@ -411,6 +413,7 @@ def test_create_in_a_programme_of_someone_else_is_refused(client, staff, learner
     assert not Trainee.objects.exists()
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_change_the_status(client, staff, trainee):
     client.force_login(staff)
@@ -431,6 +434,7 @@ def test_change_the_status(client, staff, trainee):
     assert trainee.status_changes.count() == 1
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_contracts(client, staff, trainee):
     client.force_login(staff)
@@ -458,6 +462,7 @@ def test_contracts(client, staff, trainee):
     assert list(trainee.contracts.values_list("kind", flat=True)) == ["initial", "renewal"]
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_objectives_and_milestones(client, staff, trainee, path):
     client.force_login(staff)
@@ -508,6 +513,7 @@ def test_obstacles(client, staff, trainee):
     assert ObstacleAssessment.objects.count() == 1
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_record_an_interview(client, staff, trainee):
     client.force_login(staff)
@@ -523,6 +529,7 @@ def test_record_an_interview(client, staff, trainee):
     assert Interview.objects.count() == 1
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_record_an_exit(client, staff, trainee):
     client.force_login(staff)

@@ -491,6 +491,7 @@ def test_manager_validates_anyone(api, manager, elsewhere, competence):
     assert response.status_code == 201
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_assessment_input_is_checked(api, learner, enrollment, competence, elsewhere):
     as_user(api, learner)

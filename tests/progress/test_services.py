@@ -37,6 +37,7 @@ def test_enrolling_twice_keeps_one_enrolment_and_its_history(learner, path, trai
         ("", EnrollmentStatus.ACTIVE)]
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_status_changes_are_dated_and_kept(enrollment, manager):
     services.enrollment_set_status(enrollment=enrollment, status=EnrollmentStatus.WITHDRAWN,

@@ -221,6 +221,7 @@ def validation_data(competence, learners, overrides=None):
     return data
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_quick_validation_records_a_validation_per_ticked_learner(client, path, cohort,
                                                                   trainer, competence):
@@ -388,6 +389,7 @@ def period_query(figures):
     return {"start": figures["start"].isoformat(), "end": figures["end"].isoformat()}
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_manager_report_figures(figures):
     report = manager_report(start=figures["start"], end=figures["end"])
@@ -408,6 +410,7 @@ def test_manager_report_figures(figures):
     assert total.median_days == 20.0
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_median_of_an_odd_number_of_completions(path):
     day = timezone.localdate() - datetime.timedelta(days=60)
@@ -437,6 +440,7 @@ def test_dashboard_shows_chart_and_table(client, manager, figures):
     assert f"export.csv?start={figures['start'].isoformat()}" in html
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_dashboard_defaults_to_the_last_twelve_months(client, manager):
     client.force_login(manager)
@@ -452,6 +456,7 @@ def test_default_period_on_a_leap_day():
                                                           datetime.date(2024, 2, 29))
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 @pytest.mark.parametrize("query", [
     {"start": "pas une date"},
