@@ -49,6 +49,7 @@ def _needs_real_clock(item) -> bool:
     # the travel can't reach: these tests run on the real clock (and depend on no weekday).
     parts = item.path.parts
     return (item.get_closest_marker("integration") is not None
+            or item.get_closest_marker("real_clock") is not None
             or "e2e" in parts or "faults" in parts)
 
 

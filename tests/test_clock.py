@@ -32,6 +32,24 @@ def test_a_marked_test_sees_the_frozen_date():
     assert time.time() > before
 
 
+@pytest.mark.real_clock
+def test_a_test_with_another_process_keeps_the_real_clock(tmp_path):
+    if clock.requested() is None:
+        pytest.skip(f"the real clock: {clock.ENV} is not set")
+    # The travel is stopped around it (tests/conftest.py), then resumed for the next tests.
+    # The kernel dates a new file by the real clock, which the travel doesn't reach.
+    stamp = tmp_path / "now"
+    stamp.write_text("")
+    assert abs(time.time() - stamp.stat().st_mtime) < 60
+
+
+def test_the_travel_resumes_after_a_real_clock_test():
+    moment = clock.requested()
+    if moment is None:
+        pytest.skip(f"the real clock: {clock.ENV} is not set")
+    assert timezone.localdate() == moment.date()
+
+
 @pytest.mark.django_db
 def test_the_factories_follow_the_frozen_clock(path):
     today = timezone.localdate()
