@@ -19,17 +19,9 @@ test: install system-deps browser-deps messages
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # The calendar-dependent tests (marked `dates`) again with the clock set to each frozen date of
-# tests/clock.py, one process per date; CI runs it after `make test`. The first run makes the
-# test database, the next ones reuse it (on PostgreSQL; SQLite's is in memory anyway). Query
-# count pins are left out: a count doesn't change with the day, and they are the slow ones.
-TEST_DATES ?= monday sunday new-year-eve leap-day dst-spring dst-autumn
+# tests/clock.py, one process per date (see the script); CI runs it after `make test`.
 test-dates: install messages
-	@failed=""; db=--create-db; for day in $(TEST_DATES); do \
-	  echo "== PARCOURS_TEST_DATE=$$day"; \
-	  PARCOURS_TEST_DATE=$$day $(VENV)/bin/pytest -m dates -k "not query_count" -q $$db --reuse-db $(PYTEST_ARGS) \
-	    || failed="$$failed $$day"; db=; \
-	done; \
-	if [ -n "$$failed" ]; then echo "test-dates: failures on:$$failed" >&2; exit 1; fi
+	PYTEST_ARGS="$(PYTEST_ARGS)" ./scripts/test-dates.sh
 
 # The virtualenv is rebuilt only when the pinned dependencies change.
 install: $(STAMP)

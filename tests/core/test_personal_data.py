@@ -59,7 +59,7 @@ urlpatterns = [
     *[pattern for pattern in project_urls.urlpatterns
       if getattr(pattern, "namespace", None) != "personal_data"],
 ]
-pytestmark = [pytest.mark.urls(__name__), pytest.mark.dates]
+pytestmark = pytest.mark.urls(__name__)
 
 NOW = timezone.now()
 SVG = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 600 200"><path d="M1 1 L50 50"/>'
@@ -261,6 +261,7 @@ def test_export_asked_by_staff_logs_the_reading_of_notes(person, manager):
 # --- Erasure --------------------------------------------------------------------------------
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_erasure_anonymises_the_person(person, manager, trainer,
                                       django_capture_on_commit_callbacks):
@@ -314,6 +315,7 @@ def test_erasure_anonymises_the_person(person, manager, trainer,
         assert secret not in rest, secret
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_documents_within_retention_stay_verifiable(person, manager, client, cohort,
                                                     django_capture_on_commit_callbacks):
@@ -361,6 +363,7 @@ def test_documents_within_retention_stay_verifiable(person, manager, client, coh
     assert not old_sheet.pdf
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_co_financed_programmes_keep_documents_ten_years(person, manager, cohort):
     programme = person["programme"]
@@ -378,6 +381,7 @@ def test_co_financed_programmes_keep_documents_ten_years(person, manager, cohort
     assert until.year == timezone.localdate(certificate.issued_at).year + 10
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_a_real_certificate_stays_verifiable(organisation_name, enrollment, manager, client,
                                              django_capture_on_commit_callbacks):
@@ -421,6 +425,7 @@ def test_nothing_new_is_issued_in_an_erased_name(organisation_name, enrollment, 
     assert Document.objects.get(pk=kept.pk).validity == "valid"
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_a_sheet_being_made_during_an_erasure_is_made_again(organisation_name, enrollment,
                                                              manager, trainer, monkeypatch):

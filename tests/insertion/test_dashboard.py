@@ -19,8 +19,6 @@ from tests.courses.factories import TrainingPathFactory
 from tests.insertion.factories import InsertionStaffFactory, ProgrammeFactory, TraineeFactory
 from tests.progress.factories import EnrollmentFactory, ValidationFactory
 
-pytestmark = pytest.mark.dates
-
 URL = "/insertion/"
 TODAY = timezone.localdate()
 
@@ -96,6 +94,7 @@ def test_managers_see_every_trainee(client, trainee, manager):
 
 # --- Figures of a row ------------------------------------------------------------------------
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_row_figures(client, staff, trainee, catalogue, referential):
     contract(trainee, start=days(-200), end=days(-20))
@@ -133,6 +132,7 @@ def test_row_figures(client, staff, trainee, catalogue, referential):
     assert f"{days(150):%d/%m/%Y}" in html
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_a_trainee_without_any_data(client, staff, trainee):
     trainee.entry_date = days(-5)
@@ -145,6 +145,7 @@ def test_a_trainee_without_any_data(client, staff, trainee):
 
 # --- Alerts ----------------------------------------------------------------------------------
 
+@pytest.mark.dates
 @pytest.mark.django_db
 @pytest.mark.parametrize(("end", "exit_kind", "alerted"), [
     (20, None, True),
@@ -169,6 +170,7 @@ def test_contract_ending_alert(client, staff, trainee, end, exit_kind, alerted):
             "aucune sortie" in response.content.decode().lower()
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_no_alert_once_the_exit_is_effective(client, staff, trainee):
     contract(trainee, end=days(10))
@@ -180,6 +182,7 @@ def test_no_alert_once_the_exit_is_effective(client, staff, trainee):
     assert row_for(client.get(URL), trainee).alerts == []
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 @pytest.mark.parametrize(("entry", "last", "alerted"), [
     (-90, -31, True),
@@ -200,6 +203,7 @@ def test_no_interview_alert(client, staff, trainee, entry, last, alerted):
     assert ("no_interview" in codes(row_for(client.get(URL), trainee))) is alerted
 
 
+@pytest.mark.dates
 @pytest.mark.django_db
 def test_absence_streak_alert(client, staff, trainee, cohort):
     interview(trainee, TODAY)
