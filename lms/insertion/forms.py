@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import TrainingPathPage
+from lms.accounts.fields import PersonNameField
 from lms.accounts.models import User
 from lms.progress.services import email_taken, is_namesake_refusal
 
@@ -115,8 +116,8 @@ class TraineeCreateForm(forms.Form):
         help_text=_("Choose a learner who already has an account, or fill in the new "
                     "learner's details below."),
     )
-    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
-    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    first_name = PersonNameField(label=_("First name"), max_length=150, required=False)
+    last_name = PersonNameField(label=_("Last name"), max_length=150, required=False)
     email = forms.EmailField(label=_("Email address (optional)"), max_length=254,
                              required=False)
     # Shown only once accounts with the new learner's name were found (`namesakes`): one of

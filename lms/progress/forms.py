@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from courses.referential import MAX_LEVEL, MIN_LEVEL
+from lms.accounts.fields import PersonNameField
 
 from .enums import AssessmentMethod
 from .learner_search import MAX_QUERY_LENGTH, MAX_RESULTS, namesakes
@@ -228,9 +229,9 @@ class NewLearnerForm(EnrollmentTargetForm):
 
     id_prefix = "new"
 
-    first_name = forms.CharField(label=_("First name"), max_length=150,
+    first_name = PersonNameField(label=_("First name"), max_length=150,
                                  widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    last_name = forms.CharField(label=_("Last name"), max_length=150,
+    last_name = PersonNameField(label=_("Last name"), max_length=150,
                                 widget=forms.TextInput(attrs={"autocomplete": "off"}))
     email = forms.EmailField(label=_("Email address (optional)"), max_length=254,
                              required=False,

@@ -5,6 +5,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from anyascii import anyascii
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -15,10 +16,14 @@ CHUNK = 500
 
 
 def _ascii_slug(value: str) -> str:
+    """Transliterated, not stripped: dropping what is not ASCII after NFKD lost the letters
+    that have no decomposition (Łukasz → ukasz, Dubœuf → dubuf, Đào → ao). anyascii (ISC, kept
+    up with Unicode, already installed with Wagtail) spells every script in ASCII: ł → l,
+    œ → oe, ß → ss, đ → d, and Cyrillic, Greek, Arabic or Chinese names get a readable
+    username too rather than the email's local part."""
+    ascii_only = anyascii(unicodedata.normalize("NFC", value)).casefold()
     # Apostrophes join (N’Diaye → ndiaye); spaces and other marks become hyphens.
-    value = re.sub(r"['’ʼ`]", "", value)
-    decomposed = unicodedata.normalize("NFKD", value.casefold())
-    ascii_only = decomposed.encode("ascii", "ignore").decode()
+    ascii_only = re.sub(r"['`]", "", ascii_only)
     return re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-")
 
 
