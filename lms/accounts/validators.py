@@ -87,13 +87,17 @@ SANE_DATE_MIN = datetime.date(1900, 1, 1)
 SANE_DATE_MAX = datetime.date(2100, 12, 31)
 
 
-def validate_sane_date(value) -> None:
+def date_range_check(value, *, low: datetime.date, high: datetime.date) -> None:
+    """ValidationError (code date_out_of_range) unless low <= value <= high."""
     if value is None:
         return
     day = value.date() if isinstance(value, datetime.datetime) else value
-    if not SANE_DATE_MIN <= day <= SANE_DATE_MAX:
+    if not low <= day <= high:
         raise ValidationError(
             _("Enter a date between %(min)s and %(max)s."), code="date_out_of_range",
-            params={"min": SANE_DATE_MIN.strftime("%d/%m/%Y"),
-                    "max": SANE_DATE_MAX.strftime("%d/%m/%Y")},
+            params={"min": low.strftime("%d/%m/%Y"), "max": high.strftime("%d/%m/%Y")},
         )
+
+
+def validate_sane_date(value) -> None:
+    date_range_check(value, low=SANE_DATE_MIN, high=SANE_DATE_MAX)

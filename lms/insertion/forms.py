@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from courses.models import TrainingPathPage
 from lms.accounts.fields import PersonNameField
 from lms.accounts.models import User
+from lms.accounts.validators import validate_sane_date
 from lms.progress.services import email_taken, is_namesake_refusal
 
 from .enums import (
@@ -33,7 +34,8 @@ BLANK = [("", "---------")]
 
 def date_field(label, *, required=True, initial=None, help_text=""):
     return forms.DateField(label=label, required=required, initial=initial,
-                           widget=DATE_WIDGET, help_text=help_text)
+                           widget=DATE_WIDGET, help_text=help_text,
+                           validators=[validate_sane_date])
 
 
 def not_in_future(day):

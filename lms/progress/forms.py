@@ -12,6 +12,7 @@ from django.utils.translation import ngettext_lazy
 
 from courses.referential import MAX_LEVEL, MIN_LEVEL
 from lms.accounts.fields import PersonNameField
+from lms.accounts.validators import validate_sane_date
 
 from .enums import AssessmentMethod
 from .learner_search import MAX_QUERY_LENGTH, MAX_RESULTS, namesakes
@@ -73,7 +74,7 @@ class QuickValidationForm(forms.Form):
                                        if value != AssessmentMethod.SELF],
     )
     assessed_on = forms.DateField(label=_("Date"), initial=timezone.localdate,
-                                  widget=DATE_WIDGET)
+                                  widget=DATE_WIDGET, validators=[validate_sane_date])
     evidence = forms.CharField(
         label=_("Evidence"), required=False, max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
