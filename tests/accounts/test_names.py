@@ -97,3 +97,18 @@ def test_the_enrolment_form_says_which_character_is_refused(client, path, manage
 def test_usernames_are_transliterated(first, last, username):
     assert username_base(first, last, "") == username
     assert username_base(NFD(first), NFD(last), "") == username
+
+
+@pytest.mark.django_db
+def test_wagtail_user_forms_refuse_a_reversed_name_and_store_nfc():
+    from wagtail.users.forms import UserCreationForm
+
+    data = {"username": "lucie.martin", "email": "lucie@exemple.fr", "first_name": "Lucie",
+            "last_name": "\u202eniTraM", "password1": "parcours-long-2026!",
+            "password2": "parcours-long-2026!"}
+    form = UserCreationForm(data=data)
+    assert not form.is_valid()
+    assert "U+202E" in str(form.errors["last_name"])
+    form = UserCreationForm(data={**data, "last_name": NFD("Lefèvre")})
+    assert form.is_valid(), form.errors
+    assert form.save().last_name == "Lefèvre"
