@@ -15,13 +15,19 @@ USERNAME_MAX = 150
 CHUNK = 500
 
 
+def _latin_letters(value: str) -> str:
+    """The Latin-script letters of `value` (with ASCII), letters of other scripts dropped."""
+    return "".join(char for char in unicodedata.normalize("NFC", value)
+                   if char.isascii() or "LATIN" in unicodedata.name(char, ""))
+
+
 def _ascii_slug(value: str) -> str:
-    """Transliterated, not stripped: dropping what is not ASCII after NFKD lost the letters
-    that have no decomposition (Łukasz → ukasz, Dubœuf → dubuf, Đào → ao). anyascii (ISC, kept
-    up with Unicode, already installed with Wagtail) spells every script in ASCII: ł → l,
-    œ → oe, ß → ss, đ → d, and Cyrillic, Greek, Arabic or Chinese names get a readable
-    username too rather than the email's local part."""
-    ascii_only = anyascii(unicodedata.normalize("NFC", value)).casefold()
+    """Transliterated, not stripped: dropping what is not ASCII after NFKD lost the Latin
+    letters that have no decomposition (Łukasz → ukasz, Dubœuf → dubuf, Đào → ao). anyascii
+    (ISC licence, follows Unicode, already installed with Wagtail) spells them in ASCII:
+    ł → l, œ → oe, ß → ss, đ → d, þ → th. Names in another script are not romanised here (an
+    Arabic name loses its vowels: فاطمة → ftmh): the email's local part stands in, as before."""
+    ascii_only = anyascii(_latin_letters(value)).casefold()
     # Apostrophes join (N’Diaye → ndiaye); spaces and other marks become hyphens.
     ascii_only = re.sub(r"['`]", "", ascii_only)
     return re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-")

@@ -92,7 +92,7 @@ def test_the_enrolment_form_says_which_character_is_refused(client, path, manage
     ("Thị Đào", "Nguyễn", "thi-dao.nguyen"),
     ("Aïssatou", "N’Diaye", "aissatou.ndiaye"),
     ("Ævar", "Þórsson", "aevar.thorsson"),
-    ("Иван", "Петров", "ivan.petrov"),
+    ("Youssef", "بن علي", "youssef"),  # another script: left out, not romanised
 ])
 def test_usernames_are_transliterated(first, last, username):
     assert username_base(first, last, "") == username
