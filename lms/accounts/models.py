@@ -7,7 +7,13 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
 from .enums import Role
-from .validators import validate_nda, validate_siret
+from .validators import (
+    person_name_normalize,
+    validate_nda,
+    validate_person_name,
+    validate_sane_date,
+    validate_siret,
+)
 
 
 class UserQuerySet(models.QuerySet):
@@ -50,10 +56,16 @@ class User(AbstractUser):
     }
 
     # Names in any script: no length squeeze on compound or transliterated names.
-    first_name = models.CharField(_("first name"), max_length=150, blank=True)
-    last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    # Invisible and direction-changing characters are refused by every form, serializer and
+    # service that validates the model (validate_person_name); save() stores names in NFC
+    # whatever the way in (bulk imports included, which normalise themselves).
+    first_name = models.CharField(_("first name"), max_length=150, blank=True,
+                                  validators=[validate_person_name])
+    last_name = models.CharField(_("last name"), max_length=150, blank=True,
+                                 validators=[validate_person_name])
     phone = models.CharField(_("phone"), max_length=30, blank=True)
-    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True,
+                                  validators=[validate_sane_date])
     employer = models.CharField(
         _("employer"), max_length=200, blank=True,
         help_text=_("Printed on the certificate of completion when known."),
@@ -86,6 +98,18 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.username
+
+    def _normalize_names(self):
+        self.first_name = person_name_normalize(self.first_name)
+        self.last_name = person_name_normalize(self.last_name)
+
+    def clean(self):
+        super().clean()
+        self._normalize_names()
+
+    def save(self, *args, **kwargs):
+        self._normalize_names()
+        super().save(*args, **kwargs)
 
     def get_full_name(self):
         return " ".join(part for part in (self.first_name, self.last_name) if part).strip()

@@ -2,7 +2,6 @@
 (cancelled sessions left out), then the rate and hours. An unmarked session is a blank cell,
 never "absent"."""
 
-import csv
 import io
 from dataclasses import dataclass
 from decimal import Decimal
@@ -10,6 +9,7 @@ from decimal import Decimal
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from lms.core.spreadsheets import SafeCsvWriter, xlsx_append
 from lms.progress.enums import EnrollmentStatus
 from lms.progress.models import Enrollment
 
@@ -104,7 +104,7 @@ def _french_decimal(value: Decimal | None) -> str:
 def sheet_csv(sheet: AttendanceSheet) -> bytes:
     """UTF-8 with a BOM and `;` between fields: what a French Excel opens without a wizard."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer = SafeCsvWriter(buffer)
     writer.writerow(sheet.headers())
     for row in sheet.rows:
         writer.writerow([row.learner.last_name, row.learner.first_name, *row.cells,
@@ -128,9 +128,9 @@ def sheet_xlsx(sheet: AttendanceSheet) -> bytes:
     worksheet = workbook.active
     worksheet.title = _sheet_title(sheet.cohort.name)
     workbook.properties.title = _("Attendance of %(cohort)s") % {"cohort": sheet.cohort.name}
-    worksheet.append(sheet.headers())
+    xlsx_append(worksheet, sheet.headers())
     for row in sheet.rows:
-        worksheet.append([row.learner.last_name, row.learner.first_name, *row.cells,
+        xlsx_append(worksheet, [row.learner.last_name, row.learner.first_name, *row.cells,
                           row.sessions_marked,
                           float(row.rate) if row.rate is not None else None,
                           float(row.hours)])

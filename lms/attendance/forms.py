@@ -1,6 +1,5 @@
 """Forms of the roll call, the signature pads, the self check-in and the absence notices."""
 
-import json
 import re
 from dataclasses import dataclass, field
 
@@ -10,6 +9,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from lms.cohorts.models import Cohort
+from lms.core.parsers import json_loads_bounded
 
 from .services import MarkInput
 
@@ -181,7 +181,7 @@ class StrokesField(forms.CharField):
         if value in self.empty_values:
             return value
         try:
-            strokes = json.loads(value)
+            strokes = json_loads_bounded(value)
         except ValueError:
             strokes = None
         if not isinstance(strokes, list) or not all(isinstance(s, str) for s in strokes):

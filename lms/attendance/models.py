@@ -150,6 +150,13 @@ class Session(models.Model):
     def __str__(self):
         return f"{self.cohort} — {self.date:%d/%m/%Y} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
 
+    def clean(self):
+        # The admin's form and session_create's full_clean: within the cohort's dates.
+        from .validation import session_dates_check
+
+        if self.cohort_id and self.date:
+            session_dates_check(cohort=self.cohort, dates=[self.date])
+
     @property
     def half_day(self) -> HalfDay:
         return HalfDay.MORNING if self.start_time < NOON else HalfDay.AFTERNOON

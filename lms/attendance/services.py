@@ -24,6 +24,7 @@ from .models import (
     Session,
 )
 from .signatures import signature_svg
+from .validation import absence_dates_check, session_dates_check
 
 AUDITED_FIELDS = ("status", "minutes_late", "comment", "signature_method", "signed_at")
 MAX_RECURRING = 200
@@ -49,6 +50,7 @@ def session_create(*, cohort: Cohort, date, start_time, end_time, trainer=None, 
                    room: str = "") -> Session:
     session = Session(cohort=cohort, date=date, start_time=start_time, end_time=end_time,
                       trainer=trainer, module=module, room=room)
+    session_dates_check(cohort=cohort, dates=[date])
     session.full_clean()
     session.save()
     return session
@@ -67,6 +69,7 @@ def sessions_create_recurring(*, cohort: Cohort, first_date: datetime.date, star
         raise ValidationError({"end_time": _("The session must end after it starts.")})
     skipped = set(skip_dates)
     dates = [first_date + datetime.timedelta(weeks=n) for n in range(weeks)]
+    session_dates_check(cohort=cohort, dates=set(dates) - set(skip_dates), field="first_date")
     sessions = [Session(cohort=cohort, date=day, start_time=start_time, end_time=end_time,
                         trainer=trainer, module=module, room=room)
                 for day in dates if day not in skipped]
@@ -276,6 +279,7 @@ def absence_declare(*, learner, cohort: Cohort, start_date, end_date, reason: st
         raise PermissionDenied(_("You are not a learner of this cohort."))
     if start_date < timezone.localdate():
         raise ValidationError({"start_date": _("An absence is declared ahead, not afterwards.")})
+    absence_dates_check(start_date=start_date, end_date=end_date, today=timezone.localdate())
     notice = AbsenceNotice(learner=learner, cohort=cohort, start_date=start_date,
                            end_date=end_date, reason=reason.strip())
     notice.full_clean()

@@ -1,8 +1,14 @@
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from lms.accounts.validators import date_range_check
+
+COHORT_DATE_MIN, COHORT_DATE_MAX = datetime.date(2000, 1, 1), datetime.date(2100, 12, 31)
 
 
 class CohortQuerySet(models.QuerySet):
@@ -48,5 +54,14 @@ class Cohort(models.Model):
         return self.name
 
     def clean(self):
+        errors = {}
+        # A cohort runs in this century: 0202 or 9999 is a typo that breaks every week and rate.
+        for name in ("start_date", "end_date"):
+            try:
+                date_range_check(getattr(self, name), low=COHORT_DATE_MIN, high=COHORT_DATE_MAX)
+            except ValidationError as error:
+                errors[name] = error
+        if errors:
+            raise ValidationError(errors)
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": _("The end date is before the start date.")})

@@ -5,7 +5,6 @@ as XLSX/CSV, with a pseudonymised variant.
 Everything is computed in a fixed number of queries (trainees, attendance marks, competence
 validations), whatever the number of trainees."""
 
-import csv
 import datetime
 import hashlib
 import hmac
@@ -20,6 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from lms.attendance.selectors import counted_marks
+from lms.core.spreadsheets import SafeCsvWriter, xlsx_append
 from lms.progress.models import CompetenceAssessment
 
 from .enums import EXIT_OUTCOMES, ExitCategory, TraineeStatus
@@ -335,13 +335,6 @@ def export_filename(figures: ProgrammeFigures, extension: str, *, pseudonymised:
             f"{suffix}.{extension}")
 
 
-def _safe(value):
-    """A spreadsheet runs a cell starting with = + - @ as a formula: not from our data."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def summary_rows(figures: ProgrammeFigures) -> list[list]:
     return [
         [_("Programme"), figures.title],
@@ -415,14 +408,14 @@ def _csv_value(value) -> str:
     if isinstance(value, (Decimal, float)):
         # French Excel reads "66,7" as a number and "66.7" as text.
         return str(value).replace(".", ",")
-    return str(_safe(value))
+    return str(value)
 
 
 def figures_csv(figures: ProgrammeFigures, *, pseudonymised: bool) -> bytes:
     """UTF-8 with a BOM and `;` between fields: what a French Excel opens without a wizard.
     The sections follow each other, separated by an empty line."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer = SafeCsvWriter(buffer)
     sections = [
         ([_("Figure"), _("Value")], summary_rows(figures)),
         (exit_headers(), exit_rows(figures)),
@@ -442,7 +435,7 @@ def figures_csv(figures: ProgrammeFigures, *, pseudonymised: bool) -> bytes:
 def _xlsx_value(value):
     if isinstance(value, Decimal):
         return float(value)
-    return _safe(value)
+    return value
 
 
 def figures_xlsx(figures: ProgrammeFigures, *, pseudonymised: bool) -> bytes:
@@ -463,9 +456,9 @@ def figures_xlsx(figures: ProgrammeFigures, *, pseudonymised: bool) -> bytes:
     for index, (title, headers, lines) in enumerate(sheets):
         sheet = workbook.active if index == 0 else workbook.create_sheet()
         sheet.title = title[:31]
-        sheet.append(headers)
+        xlsx_append(sheet, headers)
         for line in lines:
-            sheet.append([_xlsx_value(value) for value in line])
+            xlsx_append(sheet, [_xlsx_value(value) for value in line])
         for cell in sheet[1]:
             cell.font = bold
         for row in sheet.iter_rows(min_row=2):

@@ -8,7 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import TrainingPathPage
+from lms.accounts.fields import PersonNameField
 from lms.accounts.models import User
+from lms.accounts.validators import validate_sane_date
 from lms.progress.services import email_taken, is_namesake_refusal
 
 from .enums import (
@@ -32,7 +34,8 @@ BLANK = [("", "---------")]
 
 def date_field(label, *, required=True, initial=None, help_text=""):
     return forms.DateField(label=label, required=required, initial=initial,
-                           widget=DATE_WIDGET, help_text=help_text)
+                           widget=DATE_WIDGET, help_text=help_text,
+                           validators=[validate_sane_date])
 
 
 def not_in_future(day):
@@ -115,8 +118,8 @@ class TraineeCreateForm(forms.Form):
         help_text=_("Choose a learner who already has an account, or fill in the new "
                     "learner's details below."),
     )
-    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
-    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    first_name = PersonNameField(label=_("First name"), max_length=150, required=False)
+    last_name = PersonNameField(label=_("Last name"), max_length=150, required=False)
     email = forms.EmailField(label=_("Email address (optional)"), max_length=254,
                              required=False)
     # Shown only once accounts with the new learner's name were found (`namesakes`): one of

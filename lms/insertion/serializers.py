@@ -9,6 +9,7 @@ from rest_framework import serializers
 from rest_framework.fields import SkipField
 
 from courses.models import TrainingPathPage
+from lms.accounts.fields import SaneDateField
 from lms.accounts.models import User
 
 from .enums import (
@@ -240,8 +241,8 @@ class ExitSerializer(serializers.ModelSerializer):
 
 class ProgrammeWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    start_date = serializers.DateField()
-    end_date = serializers.DateField(required=False, allow_null=True)
+    start_date = SaneDateField()
+    end_date = SaneDateField(required=False, allow_null=True)
     staff = serializers.PrimaryKeyRelatedField(
         many=True, required=False,
         queryset=User.objects.insertion_staff().filter(is_active=True),
@@ -269,25 +270,25 @@ class TraineeCreateSerializer(serializers.Serializer):
         queryset=User.objects.insertion_staff(), required=False, allow_null=True,
         help_text=_("A staff member of the programme."),
     )
-    entry_date = serializers.DateField()
+    entry_date = SaneDateField()
     pass_iae_number = serializers.CharField(max_length=30, required=False, allow_blank=True,
                                             default="")
-    pass_iae_start = serializers.DateField(required=False, allow_null=True)
-    pass_iae_end = serializers.DateField(required=False, allow_null=True)
+    pass_iae_start = SaneDateField(required=False, allow_null=True)
+    pass_iae_end = SaneDateField(required=False, allow_null=True)
 
 
 class TraineeStatusSerializer(serializers.Serializer):
     status = TraineeStatusField()
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True,
                                    default="")
-    on = serializers.DateField(required=False, validators=[not_in_future],
+    on = SaneDateField(required=False, validators=[not_in_future],
                                help_text=_("Defaults to today."))
 
 
 class ContractCreateSerializer(serializers.Serializer):
     trainee = ScopedTraineeField()
-    start_date = serializers.DateField()
-    end_date = serializers.DateField()
+    start_date = SaneDateField()
+    end_date = SaneDateField()
     weekly_hours = serializers.DecimalField(max_digits=4, decimal_places=1,
                                             help_text=_("Between 20 and 35."))
     kind = ContractKindField(required=False,
@@ -298,7 +299,7 @@ class PlanObjectiveCreateSerializer(serializers.Serializer):
     trainee = ScopedTraineeField()
     category = ObjectiveCategoryField()
     title = serializers.CharField(max_length=250)
-    target_date = serializers.DateField(required=False, allow_null=True)
+    target_date = SaneDateField(required=False, allow_null=True)
     training_path = serializers.PrimaryKeyRelatedField(
         queryset=TrainingPathPage.objects.all(), required=False, allow_null=True)
 
@@ -310,11 +311,11 @@ class PlanObjectiveStatusSerializer(serializers.Serializer):
 class MilestoneCreateSerializer(serializers.Serializer):
     objective = ScopedObjectiveField()
     title = serializers.CharField(max_length=250)
-    due_date = serializers.DateField(required=False, allow_null=True)
+    due_date = SaneDateField(required=False, allow_null=True)
 
 
 class MilestoneDoneSerializer(serializers.Serializer):
-    on = serializers.DateField(required=False, validators=[not_in_future],
+    on = SaneDateField(required=False, validators=[not_in_future],
                                help_text=_("Defaults to today."))
 
 
@@ -323,25 +324,27 @@ class ObstacleAssessmentCreateSerializer(serializers.Serializer):
     category = ObstacleCategoryField()
     severity = SeverityField()
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
-    assessed_on = serializers.DateField(required=False, validators=[not_in_future],
+    assessed_on = SaneDateField(required=False, validators=[not_in_future],
                                         help_text=_("Defaults to today."))
 
 
 class InterviewCreateSerializer(serializers.Serializer):
     trainee = ScopedTraineeField()
-    date = serializers.DateField()
+    date = SaneDateField()
     kind = InterviewKindField()
-    notes = serializers.CharField(required=False, allow_blank=True, default="",
+    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000,
                                   help_text=_("Confidential."))
-    next_steps = serializers.CharField(required=False, allow_blank=True, default="")
+    next_steps = serializers.CharField(required=False, allow_blank=True, default="",
+                                       max_length=5000)
 
 
 class ExitRecordSerializer(serializers.Serializer):
     trainee = ScopedTraineeField()
-    date = serializers.DateField()
+    date = SaneDateField()
     category = ExitCategoryField()
     outcome = ExitOutcomeField()
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(required=False, allow_blank=True, default="",
+                                    max_length=2000)
     planned = serializers.BooleanField(
         required=False, default=False,
         help_text=_("A planned exit does not change the trainee's status yet."),

@@ -221,6 +221,7 @@ class EnrollmentViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
                 # Another cohort's trainer may not place learners in this one.
                 raise exceptions.ValidationError({"cohort": [_("Unknown cohort.")]})
             if is_staff(user) and can_manage_path(user, path):
+                services.enrollment_scope_check(by=user, path=path, cohort=cohort)
                 enrollment, created = services.enrollment_create(
                     learner=learner, path=path, source=EnrollmentSource.STAFF, by=user,
                     cohort=cohort,

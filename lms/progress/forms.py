@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from courses.referential import MAX_LEVEL, MIN_LEVEL
+from lms.accounts.fields import PersonNameField
+from lms.accounts.validators import validate_sane_date
 
 from .enums import AssessmentMethod
 from .learner_search import MAX_QUERY_LENGTH, MAX_RESULTS, namesakes
@@ -72,7 +74,7 @@ class QuickValidationForm(forms.Form):
                                        if value != AssessmentMethod.SELF],
     )
     assessed_on = forms.DateField(label=_("Date"), initial=timezone.localdate,
-                                  widget=DATE_WIDGET)
+                                  widget=DATE_WIDGET, validators=[validate_sane_date])
     evidence = forms.CharField(
         label=_("Evidence"), required=False, max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -228,9 +230,9 @@ class NewLearnerForm(EnrollmentTargetForm):
 
     id_prefix = "new"
 
-    first_name = forms.CharField(label=_("First name"), max_length=150,
+    first_name = PersonNameField(label=_("First name"), max_length=150,
                                  widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    last_name = forms.CharField(label=_("Last name"), max_length=150,
+    last_name = PersonNameField(label=_("Last name"), max_length=150,
                                 widget=forms.TextInput(attrs={"autocomplete": "off"}))
     email = forms.EmailField(label=_("Email address (optional)"), max_length=254,
                              required=False,

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from lms.accounts.validators import SANE_DATE_MAX, SANE_DATE_MIN, validate_person_name
 from lms.cohorts.models import Cohort
 
 from .enums import EnrollmentSource
@@ -157,6 +158,39 @@ def text_digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+# How many line numbers a message lists of each kind: enough to find them, not a wall of text.
+MIXED_LINES_SHOWN = 10
+
+
+def _line_numbers(lines: list[int]) -> str:
+    shown = ", ".join(str(line) for line in lines[:MIXED_LINES_SHOWN])
+    return shown + ("…" if len(lines) > MIXED_LINES_SHOWN else "")
+
+
+def _refuse_mixed_encodings(data: bytes) -> None:
+    """Refuse a file whose lines are not all in one encoding: rows pasted from a UTF-8 file
+    into one saved in Windows-1252 (or the reverse) would be decoded wrong without a word,
+    "Zoé" becoming "ZoÃ©". Each line is looked at once: lines with letters beyond ASCII are
+    either valid UTF-8 or not; both kinds in one file is a mix."""
+    utf8_lines, other_lines = [], []
+    for number, line in enumerate(data.removeprefix(b"\xef\xbb\xbf").split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            other_lines.append(number)
+        else:
+            utf8_lines.append(number)
+    if utf8_lines and other_lines:
+        raise ImportFileError("mixed_encodings", _(
+            "This file mixes two encodings: lines %(utf8)s are in UTF-8, lines %(other)s are "
+            "not (Windows-1252?). Their accents would be read wrong: save the whole file again "
+            "as “CSV UTF-8” and try again."
+        ) % {"utf8": _line_numbers(utf8_lines), "other": _line_numbers(other_lines)},
+            min(utf8_lines[0], other_lines[0]))
+
+
 def decode_upload(data: bytes) -> str:
     """Bytes as French offices export them (UTF-8 with or without BOM, Windows-1252, or
     Excel's UTF-16 “Unicode text”) to text; binary content is refused."""
@@ -165,6 +199,7 @@ def decode_upload(data: bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         attempts = [("utf-16", data)]
     else:
+        _refuse_mixed_encodings(data)
         # A UTF-8 BOM on a file edited since in Windows-1252: the BOM is not a header.
         attempts = [("utf-8-sig", data), ("cp1252", data.removeprefix(b"\xef\xbb\xbf"))]
     text = None
@@ -205,7 +240,9 @@ def _delimiter(header_line: str) -> str:
 
 
 def _clean(value: str) -> str:
-    return value.replace("\u00a0", " ").strip()
+    # NFC as every stored name (lms.accounts.validators): the same person typed decomposed
+    # in one file and composed in another is one person.
+    return unicodedata.normalize("NFC", value.replace("\u00a0", " ")).strip()
 
 
 def parse_csv(text: str) -> ParsedFile:
@@ -372,6 +409,10 @@ def _check_values(row: RowPlan, parsed: ParsedFile) -> None:
     for name in ("last_name", "first_name"):
         if len(values.get(name, "")) > 150:
             _error(row, parsed, name, "too_long", _("At most 150 characters."))
+        try:
+            validate_person_name(values.get(name, ""))
+        except ValidationError as error:
+            _error(row, parsed, name, error.code, error.messages[0])
     if len(values.get("phone", "")) > 30:
         _error(row, parsed, "phone", "too_long", _("At most 30 characters."))
     if values.get("email"):
@@ -399,6 +440,11 @@ def _check_values(row: RowPlan, parsed: ParsedFile) -> None:
             _error(row, parsed, name, "invalid_date", _(
                 "“%(value)s” is not a date: write it DD/MM/YYYY."
             ) % {"value": values[name]})
+    if row.enrolled_at and not SANE_DATE_MIN <= row.enrolled_at <= SANE_DATE_MAX:
+        _error(row, parsed, "enrolled_at", "date_out_of_range", _(
+            "Enter a date between %(min)s and %(max)s."
+        ) % {"min": SANE_DATE_MIN.strftime("%d/%m/%Y"),
+             "max": SANE_DATE_MAX.strftime("%d/%m/%Y")})
     if row.birth_date and not (datetime.date(1900, 1, 1) <= row.birth_date
                                <= timezone.localdate()):
         _error(row, parsed, "birth_date", "invalid_date", _("This birth date is not plausible."))

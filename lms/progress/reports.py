@@ -3,7 +3,6 @@ figures of the manager dashboard — and the CSV/XLSX builders of those figures.
 
 Every read runs a fixed number of queries, whatever the number of learners or paths."""
 
-import csv
 import datetime
 import io
 import statistics
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from courses.models import Competence, TrainingPathPage
 from lms.cohorts.models import Cohort
+from lms.core.spreadsheets import SafeCsvWriter, xlsx_append
 
 from .completion import module_is_complete
 from .enums import EnrollmentStatus
@@ -314,7 +314,7 @@ def _french_decimal(value: float | None) -> str:
 def report_csv(report: ManagerReport) -> bytes:
     """UTF-8 with a BOM and `;` between fields: what a French Excel opens without a wizard."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer = SafeCsvWriter(buffer)
     writer.writerow(export_headers())
     for row in [*report.rows, report.total]:
         writer.writerow([row.title, row.enrolled, row.active, row.completed, row.withdrawn,
@@ -332,9 +332,9 @@ def report_xlsx(report: ManagerReport) -> bytes:
     sheet.title = _("Dashboard")[:31]
     workbook.properties.title = _("Enrolments from %(start)s to %(end)s") % {
         "start": report.start.isoformat(), "end": report.end.isoformat()}
-    sheet.append(export_headers())
+    xlsx_append(sheet, export_headers())
     for row in [*report.rows, report.total]:
-        sheet.append([row.title, row.enrolled, row.active, row.completed, row.withdrawn,
+        xlsx_append(sheet, [row.title, row.enrolled, row.active, row.completed, row.withdrawn,
                       row.completion_rate, row.median_days])
         sheet.cell(row=sheet.max_row, column=6).number_format = "0.0%"
         sheet.cell(row=sheet.max_row, column=7).number_format = "0.0"

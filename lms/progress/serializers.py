@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from courses.models import Competence, LessonPage, TrainingPathPage
 from courses.referential import MAX_LEVEL, MIN_LEVEL
+from lms.accounts.fields import SaneDateField
 from lms.accounts.models import User
 from lms.cohorts.models import Cohort
 
@@ -137,8 +138,9 @@ class CompetenceAssessmentCreateSerializer(serializers.Serializer):
         required=False,
         help_text=_("Required for a validation; a self-positioning is always “self”."),
     )
-    evidence = serializers.CharField(required=False, allow_blank=True, default="")
-    assessed_on = serializers.DateField(required=False)
+    evidence = serializers.CharField(required=False, allow_blank=True, default="",
+                                     max_length=2000)
+    assessed_on = SaneDateField(required=False)
 
     def validate_assessed_on(self, value):
         if value > timezone.localdate():

@@ -92,6 +92,14 @@ def _enrollment_scope_check(*, by, path: TrainingPathPage, cohort) -> None:
         raise PermissionDenied(_("You cannot enrol learners in this group."))
 
 
+def enrollment_scope_check(*, by, path: TrainingPathPage, cohort) -> None:
+    """What staff may enrol into (the forms' and the API's rule, one place): PermissionDenied,
+    or ValidationError on "cohort" (a cohort's own trainer must choose one of their cohorts).
+    Checked before anything is written: the API answered 500 after committing an enrolment
+    its caller could then not see."""
+    _enrollment_scope_check(by=by, path=path, cohort=cohort)
+
+
 @dataclass
 class EnrollmentBatch:
     """What enroll_many did: the enrolments it created, and those that already existed (left

@@ -5,6 +5,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from anyascii import anyascii
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -14,11 +15,21 @@ USERNAME_MAX = 150
 CHUNK = 500
 
 
+def _latin_letters(value: str) -> str:
+    """The Latin-script letters of `value` (with ASCII), letters of other scripts dropped."""
+    return "".join(char for char in unicodedata.normalize("NFC", value)
+                   if char.isascii() or "LATIN" in unicodedata.name(char, ""))
+
+
 def _ascii_slug(value: str) -> str:
+    """Transliterated, not stripped: dropping what is not ASCII after NFKD lost the Latin
+    letters that have no decomposition (Łukasz → ukasz, Dubœuf → dubuf, Đào → ao). anyascii
+    (ISC licence, follows Unicode, already installed with Wagtail) spells them in ASCII:
+    ł → l, œ → oe, ß → ss, đ → d, þ → th. Names in another script are not romanised here (an
+    Arabic name loses its vowels: فاطمة → ftmh): the email's local part stands in, as before."""
+    ascii_only = anyascii(_latin_letters(value)).casefold()
     # Apostrophes join (N’Diaye → ndiaye); spaces and other marks become hyphens.
-    value = re.sub(r"['’ʼ`]", "", value)
-    decomposed = unicodedata.normalize("NFKD", value.casefold())
-    ascii_only = decomposed.encode("ascii", "ignore").decode()
+    ascii_only = re.sub(r"['`]", "", ascii_only)
     return re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-")
 
 

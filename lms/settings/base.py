@@ -196,6 +196,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"auth": "20/min"},
     "EXCEPTION_HANDLER": "lms.core.api_errors.exception_handler",
+    # JSON bodies within bounds (size, nesting): 400, never a RecursionError (lms.core.parsers).
+    "DEFAULT_PARSER_CLASSES": [
+        "lms.core.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Parcours API",

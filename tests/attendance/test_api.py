@@ -359,6 +359,9 @@ def test_session_input_errors_are_400s(api, trainer, cohort, elsewhere):
 @pytest.mark.dates
 @pytest.mark.django_db
 def test_recurring_sessions(api, trainer, cohort):
+    # The series falls within the cohort's dates (sessions outside them are refused).
+    cohort.start_date, cohort.end_date = datetime.date(2026, 8, 31), datetime.date(2026, 12, 18)
+    cohort.save()
     as_user(api, trainer)
     tuesday = datetime.date(2026, 9, 1)
     response = post(api, f"{SESSIONS}recurring/", {

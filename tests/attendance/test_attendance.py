@@ -49,6 +49,9 @@ def test_half_day_is_derived_from_the_start(cohort):
 
 @pytest.mark.django_db
 def test_recurring_sessions_skip_given_dates(cohort, trainer):
+    # The series falls within the cohort's dates (sessions outside them are refused).
+    cohort.start_date, cohort.end_date = datetime.date(2026, 8, 31), datetime.date(2026, 12, 18)
+    cohort.save()
     tuesday = datetime.date(2026, 9, 1)
     sessions = services.sessions_create_recurring(
         cohort=cohort, first_date=tuesday, start_time=datetime.time(14),

@@ -138,6 +138,9 @@ def test_detail_query_count_is_fixed(client, path, module, cohort, trainer,
 @pytest.mark.dates
 @pytest.mark.django_db
 def test_a_weekly_series_is_created(client, cohort, trainer, module):
+    # The series falls within the cohort's dates (sessions outside them are refused).
+    cohort.start_date, cohort.end_date = datetime.date(2026, 8, 31), datetime.date(2026, 12, 18)
+    cohort.save()
     client.force_login(trainer)
     response = client.post(recurring_url(cohort),
                            series(module=module.pk, trainer=trainer.pk,
