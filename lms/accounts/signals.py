@@ -18,7 +18,7 @@ def access_links_notice(sender, request, user, **kwargs):
     if not given:
         return
     latest = given[0]
-    when = formats.date_format(timezone.localtime(latest.at), "DATETIME_FORMAT")
+    when = formats.date_format(timezone.localtime(latest.at), "SHORT_DATETIME_FORMAT")
     if latest.by is not None:
         text = _("An access link was made for your account by %(name)s on %(when)s. If you "
                  "did not ask for it, tell a manager of the centre.") % {
