@@ -16,6 +16,8 @@ from .models import User
 # The action of Wagtail's audit log recording a link given to choose a password
 # (wagtail_hooks.py registers its label).
 ACCESS_LINK_ACTION = "accounts.access_link"
+# …and a manager unblocking an account locked out after failed logins.
+LOCKOUT_LIFTED_ACTION = "accounts.lockout_lifted"
 HISTORY_LENGTH = 20
 
 

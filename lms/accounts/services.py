@@ -24,8 +24,8 @@ from django.utils.translation import ngettext
 from wagtail.log_actions import log
 
 from .enums import AccessChannel
-from .models import Organisation
-from .selectors import ACCESS_LINK_ACTION, learners_in_care_of
+from .models import Organisation, User
+from .selectors import ACCESS_LINK_ACTION, LOCKOUT_LIFTED_ACTION, learners_in_care_of
 
 logger = logging.getLogger(__name__)
 
@@ -139,6 +139,10 @@ def lockout_lift(*, username: str = "", ip_address: str = "", by) -> int:
     if not username and not ip_address:
         return 0
     count = axes_reset(username=username or None, ip=ip_address or None)
+    person = User.objects.filter(username=username).first() if username else None
+    if person is not None:
+        # In the account's history in the admin, beside the access links given.
+        log(instance=person, action=LOCKOUT_LIFTED_ACTION, user=by)
     logger.warning("Login lock-out lifted by user %s: account %r, address %r (%d records)",
                    by.pk, username, ip_address, count)
     return count

@@ -5,7 +5,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.log_actions import LogFormatter
 
 from .enums import AccessChannel
-from .selectors import ACCESS_LINK_ACTION
+from .selectors import ACCESS_LINK_ACTION, LOCKOUT_LIFTED_ACTION
 
 
 @hooks.register("register_log_actions")
@@ -20,6 +20,9 @@ def register_access_actions(actions):
             if (log_entry.data or {}).get("channel") == AccessChannel.EMAIL:
                 return _("Link to choose a password sent by email")
             return _("Link to choose a password given (handout or QR code)")
+
+    actions.register_action(LOCKOUT_LIFTED_ACTION, _("Login unblocked"),
+                            _("Login unblocked by a manager after failed attempts"))
 
 
 class ManagersMenuItem(MenuItem):

@@ -332,6 +332,10 @@ WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILEMBEDS_RESPONSIVE_HTML = False
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = True
+# The admin calls no third party (and its CSP allows none): no Gravatar, which would send a
+# hash of each editor's e-mail address, and no check of Wagtail's latest release.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 
 LOGGING = {
     "version": 1,

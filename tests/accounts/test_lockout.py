@@ -9,7 +9,9 @@ import time_machine
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.test import Client
 from rest_framework.test import APIClient
+from wagtail.models import ModelLogEntry
 
+from lms.accounts.selectors import LOCKOUT_LIFTED_ACTION
 from tests.accounts.factories import PASSWORD, LearnerFactory, ManagerFactory, TrainerFactory
 
 SITE_LOGIN = "/comptes/connexion/"
@@ -196,8 +198,11 @@ def test_a_manager_sees_the_locks_and_unlocks_an_account(clock):
     assert response.context["accounts"] == []
     assert post_login(Client(REMOTE_ADDR="192.0.2.50"), SITE_LOGIN, person.username,
                       PASSWORD).status_code == 302
-    # The failures stay in the log.
+    # The failures stay in the log, and the unlock is in the account's history.
     assert AccessFailureLog.objects.filter(username=person.username).count() == 5
+    [entry] = ModelLogEntry.objects.filter(action=LOCKOUT_LIFTED_ACTION,
+                                           object_id=str(person.pk))
+    assert entry.user.is_manager
 
 
 @pytest.mark.django_db
