@@ -160,3 +160,16 @@ def test_every_limit_uses_the_same_address(settings):
     assert get_client_ip_address(request) == "203.0.113.5"
     assert _get_ip(request) == "203.0.113.5"
     assert ScopedClientAddressThrottle().get_ident(request) == "203.0.113.5"
+
+
+def test_pdf_responses_carry_no_html_policy(rf):
+    from django.http import HttpResponse
+
+    from lms.core.middleware import ContentSecurityPolicyMiddleware
+
+    middleware = ContentSecurityPolicyMiddleware(lambda request: None)
+    pdf = middleware.process_response(rf.get("/"), HttpResponse(b"%PDF-1.7",
+                                                                 content_type="application/pdf"))
+    assert "Content-Security-Policy" not in pdf
+    page = middleware.process_response(rf.get("/"), HttpResponse(b"<p>x</p>"))
+    assert "script-src 'self'" in page["Content-Security-Policy"]
