@@ -266,10 +266,10 @@ AXES_LOCKOUT_CALLABLE = "lms.accounts.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 # Failures while locked out keep the lock: guessing on does not wear it down.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
-# Successful logins are logged too (AccessLog), failures in AccessAttempt; neither keeps the
-# password, and axes strips "password" from the stored POST data.
+# Every failure is kept in AccessFailureLog (the counts in AccessAttempt), every successful
+# login in AccessLog; none keeps a password (axes masks it in the stored POST data), and the
+# log lines mask usernames and addresses (AXES_SENSITIVE_PARAMETERS' default).
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
-AXES_SENSITIVE_PARAMETERS = []
 
 # Check-in codes a learner may try per session (django-ratelimit, keyed on the learner).
 CHECKIN_ATTEMPTS_RATE = env("CHECKIN_ATTEMPTS_RATE", default="10/10m")
@@ -278,6 +278,7 @@ CHECKIN_ATTEMPTS_RATE = env("CHECKIN_ATTEMPTS_RATE", default="10/10m")
 # The site runs no inline script or style: everything comes from /static/. QR codes are data:
 # images. The Wagtail admin, the Django admin and the API documentation get the looser policy
 # of lms.core.middleware.ContentSecurityPolicyMiddleware (they ship inline scripts).
+
 # Lessons may embed videos from these hosts (wagtail.embeds): the only frames a page may hold.
 CSP_EMBED_HOSTS = env.list("CSP_EMBED_HOSTS", default=[
     "https://www.youtube.com", "https://www.youtube-nocookie.com", "https://player.vimeo.com",
