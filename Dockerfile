@@ -18,7 +18,8 @@ RUN pip install --no-cache-dir -e .
 
 COPY . .
 RUN make messages \
-    && SECRET_KEY=build-only python manage.py collectstatic --no-input \
+    && SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+       python manage.py collectstatic --no-input \
     && useradd --system --uid 1000 --home /app parcours \
     && mkdir -p /app/media && chown -R parcours /app/media
 

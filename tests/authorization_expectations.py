@@ -82,6 +82,8 @@ EXPECTATIONS: dict[str, dict[str, frozenset[str]]] = {
     # another cohort's trainer or another programme's staff.
     "accounts:learner_access": {GET: only(TRAINER, STAFF, MANAGER),
                                 POST: only(TRAINER, STAFF, MANAGER)},
+    # Accounts and addresses locked out after failed logins: managers see and unlock them.
+    "accounts:lockouts": {GET: only(MANAGER), POST: only(MANAGER)},
 
     # Learner's own pages (/suivi/) -----------------------------------------------------------
     # Everyone signed in has their own (possibly empty) "Mon parcours".

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -49,7 +50,15 @@ class PasswordResetRequestForm(auth_forms.PasswordResetForm):
                 if wanted in (_folded(person.email), _folded(person.username))]
 
 
-class ChoosePasswordForm(auth_forms.SetPasswordForm):
+class OwnPasswordMixin:
+    """The person chooses their own password: recorded (User.password_set_by_owner_at)."""
+
+    def save(self, commit=True):
+        self.user.password_set_by_owner_at = timezone.now()
+        return super().save(commit)
+
+
+class ChoosePasswordForm(OwnPasswordMixin, auth_forms.SetPasswordForm):
     """The new password, typed twice; the validators' rules and a tip as its help."""
 
     def __init__(self, *args, **kwargs):
@@ -58,7 +67,7 @@ class ChoosePasswordForm(auth_forms.SetPasswordForm):
         first.help_text = format_html("{}<p>{}</p>", first.help_text, PASSWORD_TIP)
 
 
-class ChangePasswordForm(auth_forms.PasswordChangeForm):
+class ChangePasswordForm(OwnPasswordMixin, auth_forms.PasswordChangeForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         first = self.fields["new_password1"]

@@ -80,6 +80,12 @@ class User(AbstractUser):
     erased_at = models.DateTimeField(_("personal data erased on"), null=True, blank=True,
                                      editable=False)
 
+    # When the person last chose their own password (a one-time link, "forgotten password",
+    # changing it): from then on only a manager may give them a way in (lms.accounts.services),
+    # so that nobody else can replace a password the person chose.
+    password_set_by_owner_at = models.DateTimeField(
+        _("password chosen by the person on"), null=True, blank=True, editable=False)
+
     objects = ParcoursUserManager()
 
     class Meta:
@@ -127,6 +133,12 @@ class User(AbstractUser):
         records, so staff never hand out a way into it."""
         return bool(self.is_trainer or self.is_insertion_staff or self.is_manager
                     or self.is_staff or self.is_superuser)
+
+    @property
+    def has_own_password(self) -> bool:
+        """Whether the person chose the password they log in with (see
+        password_set_by_owner_at)."""
+        return self.password_set_by_owner_at is not None and self.has_usable_password()
 
     @property
     def may_be_given_access(self) -> bool:

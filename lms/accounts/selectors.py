@@ -3,8 +3,11 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q
+from django.db.models import Max, Q, Sum
+from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
 from .enums import AccessChannel
@@ -13,6 +16,8 @@ from .models import User
 # The action of Wagtail's audit log recording a link given to choose a password
 # (wagtail_hooks.py registers its label).
 ACCESS_LINK_ACTION = "accounts.access_link"
+# …and a manager unblocking an account locked out after failed logins.
+LOCKOUT_LIFTED_ACTION = "accounts.lockout_lifted"
 HISTORY_LENGTH = 20
 
 
@@ -56,3 +61,42 @@ def access_history(learner, *, limit: int = HISTORY_LENGTH) -> list[AccessGiven]
     return [AccessGiven(at=entry.timestamp, by=entry.user,
                         channel=labels.get((entry.data or {}).get("channel"), ""))
             for entry in entries]
+
+
+def access_history_since(learner, *, since: datetime | None) -> list[AccessGiven]:
+    """The links given to `learner` after `since` (all of them when None), latest first."""
+    given = access_history(learner)
+    return [entry for entry in given if since is None or entry.at > since]
+
+
+@dataclass(frozen=True)
+class Lock:
+    """An account (username) or an address that may not log in until `until`."""
+
+    key: str
+    failures: int
+    last_failure: datetime
+    until: datetime
+
+
+def _locks(field: str, limit: int, *, now: datetime) -> list[Lock]:
+    cool_off = settings.AXES_COOLOFF_TIME
+    rows = (AccessAttempt.objects.filter(attempt_time__gte=now - cool_off)
+            .exclude(**{f"{field}__isnull": True})
+            .values(field).annotate(failures=Sum("failures_since_start"),
+                                    last=Max("attempt_time"))
+            .filter(failures__gte=limit).order_by("-last"))
+    return [Lock(key=row[field], failures=row["failures"], last_failure=row["last"],
+                 until=row["last"] + cool_off) for row in rows]
+
+
+def locked_accounts(*, now: datetime | None = None) -> list[Lock]:
+    """Accounts locked out now, the latest failure first (one query)."""
+    return _locks("username", settings.AXES_FAILURE_LIMIT, now=now or timezone.now())
+
+
+def locked_addresses(*, now: datetime | None = None) -> list[Lock]:
+    """Addresses locked out now, the latest failure first (one query)."""
+    return _locks("ip_address", settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS,
+                  now=now or timezone.now())
+

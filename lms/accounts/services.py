@@ -9,6 +9,7 @@ import datetime
 import logging
 from dataclasses import dataclass
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,8 +24,8 @@ from django.utils.translation import ngettext
 from wagtail.log_actions import log
 
 from .enums import AccessChannel
-from .models import Organisation
-from .selectors import ACCESS_LINK_ACTION, learners_in_care_of
+from .models import Organisation, User
+from .selectors import ACCESS_LINK_ACTION, LOCKOUT_LIFTED_ACTION, learners_in_care_of
 
 logger = logging.getLogger(__name__)
 
@@ -74,9 +75,22 @@ def email_context(*, user, link: AccessLink) -> dict:
     }
 
 
+def access_reserved_to_managers(*, learner, by) -> bool:
+    """Whether `learner` chose their own password, so that only a manager may give them a new
+    way in: otherwise anyone who follows them could replace that password and take the
+    account over."""
+    return learner.has_own_password and not (by.is_manager or by.is_superuser)
+
+
 def _check_in_care(*, learner, by) -> None:
     if not learners_in_care_of(by).filter(pk=learner.pk).exists():
         raise PermissionDenied(_("You cannot give access to this account."))
+    if access_reserved_to_managers(learner=learner, by=by):
+        raise ValidationError(
+            _("%(name)s chose their own password: only a manager can give them a new access. "
+              "If they forgot it, they can use “Forgotten password?” on the login page, or ask "
+              "a manager.") % {"name": learner},
+            code="own_password")
 
 
 def _log(*, learner, by, channel: AccessChannel) -> None:
@@ -112,3 +126,23 @@ def access_link_email(*, learner, by) -> None:
         raise ValidationError(_("The email could not be sent. Try again later, or print the "
                                 "handout."), code="email_failed") from error
     _log(learner=learner, by=by, channel=AccessChannel.EMAIL)
+
+
+# Login lock-outs (lms.accounts.lockout) ------------------------------------------------
+
+
+def lockout_lift(*, username: str = "", ip_address: str = "", by) -> int:
+    """A manager unlocks an account or an address: its failures are forgotten (they stay in
+    axes' AccessFailureLog). Returns how many attempt records were removed."""
+    if not (by.is_manager or by.is_superuser):
+        raise PermissionDenied
+    if not username and not ip_address:
+        return 0
+    count = axes_reset(username=username or None, ip=ip_address or None)
+    person = User.objects.filter(username=username).first() if username else None
+    if person is not None:
+        # In the account's history in the admin, beside the access links given.
+        log(instance=person, action=LOCKOUT_LIFTED_ACTION, user=by)
+    logger.warning("Login lock-out lifted by user %s: account %r, address %r (%d records)",
+                   by.pk, username, ip_address, count)
+    return count

@@ -24,4 +24,6 @@ urlpatterns = [
          name="password_change_done"),
     # Staff give a learner they follow a link to choose their password.
     path("apprenants/<int:learner_id>/acces/", views.learner_access, name="learner_access"),
+    # Managers unlock accounts and addresses locked out after failed logins.
+    path("connexions-bloquees/", views.lockouts, name="lockouts"),
 ]

@@ -2,8 +2,10 @@ import datetime
 import unicodedata
 
 import segno
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import authenticate
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,18 +24,43 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.settings import api_settings
-from rest_framework.throttling import ScopedRateThrottle
+
+from lms.core.throttling import ScopedClientAddressThrottle
 
 from . import selectors, services
 from .enums import AccessChannel
 from .forms import AccessForm, ChangePasswordForm, ChoosePasswordForm, PasswordResetRequestForm
+from .lockout import lockout_minutes
 from .models import Organisation
 
 
-class TokenView(ObtainAuthToken):
-    """Exchange a username and password for an API token (`Authorization: Token …`)."""
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150, trim_whitespace=False)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False,
+                                     style={"input_type": "password"})
 
-    throttle_classes = [ScopedRateThrottle]
+    def validate(self, attrs):
+        # Django's request, not DRF's wrapper: django-axes marks it when the account or the
+        # address is locked out, and its middleware answers with lockout.lockout_response.
+        request = self.context["request"]._request
+        user = authenticate(request=request, username=attrs["username"],
+                            password=attrs["password"])
+        if user is None:
+            raise serializers.ValidationError(
+                _("Unable to log in with the username and password given."),
+                code="authorization")
+        attrs["user"] = user
+        return attrs
+
+
+class TokenView(ObtainAuthToken):
+    """Exchange a username and password for an API token (`Authorization: Token …`).
+
+    Failures count towards the lock-out of the account and of the address like the login
+    forms' (lms.accounts.lockout); the throttle counts requests per client address."""
+
+    serializer_class = TokenRequestSerializer
+    throttle_classes = [ScopedClientAddressThrottle]
     throttle_scope = "auth"
     # ObtainAuthToken names DRF's plain parsers: ours bound the JSON body (lms.core.parsers).
     parser_classes = api_settings.DEFAULT_PARSER_CLASSES
@@ -111,6 +138,14 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "registration/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
     post_reset_login = True
+    # Several backends (django-axes' guard first): name the one that logs people in.
+    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+
+    def form_valid(self, form):
+        # Whoever holds the account's link may choose its password, so the failed attempts
+        # that locked the account out (lms.accounts.lockout) no longer matter.
+        axes_reset(username=self.user.get_username())
+        return super().form_valid(form)
 
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
@@ -143,6 +178,8 @@ def _access_page(request, learner, *, form, status=200):
     return render(request, "accounts/access/give.html", {
         "learner": learner, "form": form, "history": selectors.access_history(learner),
         "back_url": _back_url(request), "lifetime": services.link_lifetime(),
+        "reserved_to_managers": services.access_reserved_to_managers(learner=learner,
+                                                                     by=request.user),
     }, status=status)
 
 
@@ -184,3 +221,28 @@ def learner_access(request, learner_id):
     # The page holds a way into the account: never kept by the browser or a proxy.
     add_never_cache_headers(response)
     return response
+
+
+# Login lock-outs: a manager unlocks ---------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def lockouts(request):
+    """“Connexions bloquées”: the accounts and addresses locked out after failed logins
+    (lms.accounts.lockout), each with a button to unlock it now. Managers only (404 else)."""
+    if not (request.user.is_manager or request.user.is_superuser):
+        raise Http404
+    if request.method == "POST":
+        username = request.POST.get("username", "")[:150]
+        address = request.POST.get("ip_address", "")[:45]
+        if username or address:
+            services.lockout_lift(username=username, ip_address=address, by=request.user)
+            messages.success(request, _("Unblocked: %(what)s.") % {"what": username or address})
+        return redirect("accounts:lockouts")
+    return render(request, "accounts/lockouts.html", {
+        "accounts": selectors.locked_accounts(), "addresses": selectors.locked_addresses(),
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "address_limit": settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS,
+        "minutes": lockout_minutes(),
+    })

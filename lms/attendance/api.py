@@ -25,6 +25,7 @@ from lms.progress.models import Enrollment
 from lms.progress.permissions import is_manager
 
 from . import services
+from .checkin_limits import checkin_attempts_exceeded, checkin_attempts_message
 from .models import AbsenceNotice, Attendance, Session
 from .serializers import (
     AbsenceNoticeCreateSerializer,
@@ -415,6 +416,8 @@ class SessionViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveM
     @action(detail=True, methods=["post"], url_path="check-in")
     def check_in(self, request, pk=None):
         session = self.get_object()
+        if checkin_attempts_exceeded(request, session=session):
+            raise exceptions.Throttled(detail=checkin_attempts_message())
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         with service_errors():

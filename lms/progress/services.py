@@ -42,7 +42,16 @@ OPEN_STATUSES = {EnrollmentStatus.PENDING, EnrollmentStatus.ACTIVE}
 def enrollment_create(*, learner, path: TrainingPathPage, source: EnrollmentSource, by=None,
                       cohort=None, status: EnrollmentStatus = EnrollmentStatus.ACTIVE
                       ) -> tuple[Enrollment, bool]:
-    """Enrol a learner; enrolling again returns the existing enrolment unchanged."""
+    """Enrol a learner; enrolling again returns the existing enrolment unchanged.
+
+    Enrolling an account that holds no learner role gives it one: only a manager may do that
+    to someone else's account (a trainer could otherwise draw a colleague's or a manager's
+    account into their cohort)."""
+    if not learner.is_learner and by is not None and by.pk != learner.pk and not (
+            by.is_manager or by.is_superuser):
+        raise ValidationError({"learner": ValidationError(
+            _("%(name)s is not a learner: only a manager can enrol this account.")
+            % {"name": learner}, code="not_a_learner")})
     if not learner.is_learner:
         learner.is_learner = True
         learner.save(update_fields=["is_learner"])

@@ -1,5 +1,6 @@
 """Settings shared by every environment; everything that varies comes from the environment."""
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -48,6 +49,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
+    "axes",
+    "csp",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -58,7 +61,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the container health check answers before host validation (see its docstring).
+    "lms.core.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "lms.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "lms.core.middleware.LanguageMiddleware",
@@ -68,6 +74,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as django-axes requires: turns a lock-out into its answer (lms.accounts.lockout).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "lms.urls"
@@ -100,6 +108,12 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    # First: refuses any authentication from a locked-out account or address, on every login
+    # form (site, Wagtail admin, Django admin) and the API token endpoint.
+    "lms.accounts.lockout.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
@@ -230,6 +244,86 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# The client's address --------------------------------------------------------------------
+# Every lock-out and rate limit counts per address through lms.core.client_ip.client_ip. By
+# default the address is the TCP peer (REMOTE_ADDR); behind N reverse proxies that each append
+# to X-Forwarded-For, set TRUSTED_PROXY_COUNT=N (and CLIENT_IP_HEADER if the outermost proxy
+# writes another header, e.g. HTTP_X_REAL_IP with TRUSTED_PROXY_COUNT=1).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", default="HTTP_X_FORWARDED_FOR")
+if env("RATELIMIT_IP_META_KEY", default="") and "TRUSTED_PROXY_COUNT" not in env.ENVIRON:
+    # The setting of earlier versions: the header one proxy sets, e.g. HTTP_X_REAL_IP.
+    CLIENT_IP_HEADER, TRUSTED_PROXY_COUNT = env("RATELIMIT_IP_META_KEY"), 1
+RATELIMIT_IP_META_KEY = "lms.core.client_ip.client_ip"
+
+# Password guessing (django-axes) ----------------------------------------------------------
+# An account is locked after LOGIN_FAILURE_LIMIT failures, an address after
+# LOGIN_FAILURE_LIMIT_PER_ADDRESS (higher: a whole digital centre may share one address), each
+# for LOGIN_LOCKOUT_MINUTES after the last failure; a manager unlocks earlier from the admin
+# (Paramètres → Connexions bloquées) or with `manage.py axes_reset_username` / `axes_reset_ip`.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env.int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", default=30)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "lms.accounts.lockout.LockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "lms.core.client_ip.client_ip"
+AXES_USERNAME_CALLABLE = "lms.accounts.lockout.submitted_username"
+AXES_LOCKOUT_CALLABLE = "lms.accounts.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# Failures while locked out keep the lock: guessing on does not wear it down.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+# Every failure is kept in AccessFailureLog (the counts in AccessAttempt), every successful
+# login in AccessLog; none keeps a password (axes masks it in the stored POST data), and the
+# log lines mask usernames and addresses (AXES_SENSITIVE_PARAMETERS' default).
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+
+# Check-in codes a learner may try per session (django-ratelimit, keyed on the learner).
+CHECKIN_ATTEMPTS_RATE = env("CHECKIN_ATTEMPTS_RATE", default="10/10m")
+
+# Content-Security-Policy (django-csp) ------------------------------------------------------
+# The site runs no inline script or style: everything comes from /static/. QR codes are data:
+# images. The Wagtail admin, the Django admin and the API documentation get the looser policy
+# of lms.core.middleware.ContentSecurityPolicyMiddleware (they ship inline scripts).
+
+# Lessons may embed videos from these hosts (wagtail.embeds): the only frames a page may hold.
+CSP_EMBED_HOSTS = env.list("CSP_EMBED_HOSTS", default=[
+    "https://www.youtube.com", "https://www.youtube-nocookie.com", "https://player.vimeo.com",
+    "https://www.dailymotion.com", "https://geo.dailymotion.com",
+])
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "media-src": ["'self'"],
+        "frame-src": ["'self'", *CSP_EMBED_HOSTS],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# The Wagtail admin (its page previews and editors), the Django admin and the API's Swagger UI
+# run inline scripts and styles of their own: they keep the same origins, with inline code
+# allowed. Staff-only pages.
+CSP_RELAXED_PREFIXES = ["/admin/", "/django-admin/", "/api/docs/"]
+CSP_RELAXED_POLICY = {
+    "DIRECTIVES": {
+        **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+        "script-src": ["'self'", "'unsafe-inline'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:", "https:"],
+        "font-src": ["'self'", "data:"],
+        "media-src": ["'self'", "blob:"],
+        "frame-src": ["'self'", "https:"],
+        # Wagtail previews a page in a frame of the admin itself.
+        "frame-ancestors": ["'self'"],
+    },
+}
+
 WAGTAIL_SITE_NAME = "Parcours"
 WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAIL_I18N_ENABLED = False
@@ -240,9 +334,15 @@ WAGTAILDOCS_EXTENSIONS = [
 ]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 200 * 1024 * 1024
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
-WAGTAILEMBEDS_RESPONSIVE_HTML = True
+# Wagtail's responsive wrapper sets its ratio in a style="" attribute, which the site's CSP
+# refuses: the .embed rules of parcours.css size embedded videos instead.
+WAGTAILEMBEDS_RESPONSIVE_HTML = False
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = True
+# The admin calls no third party (and its CSP allows none): no Gravatar, which would send a
+# hash of each editor's e-mail address, and no check of Wagtail's latest release.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 
 LOGGING = {
     "version": 1,
@@ -256,5 +356,8 @@ LOGGING = {
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
         "wagtail": {"level": env("WAGTAIL_LOG_LEVEL", default="WARNING")},
+        # Failures and lock-outs are logged at WARNING; each successful login is kept in
+        # axes' AccessLog rather than in the log.
+        "axes": {"level": "WARNING"},
     },
 }

@@ -7,8 +7,25 @@ from .base import env
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY", default="")
-if len(SECRET_KEY) < 50:
-    raise ImproperlyConfigured("SECRET_KEY must be set to a random string of 50+ characters.")
+# .env.example's placeholder, and any key a person visibly left to be changed: a key that is
+# public signs sessions and password-reset links anyone could forge.
+PLACEHOLDER_KEY_MARKS = ("change-me", "changeme", "change_me", "example", "not-secret",
+                         "insecure", "build-only")
+
+
+def _check_secret_key(key: str) -> None:
+    if len(key) < 50 or len(set(key)) < 5:
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set to a random string of 50+ characters, e.g. "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'.")
+    folded = key.casefold()
+    if any(mark in folded for mark in PLACEHOLDER_KEY_MARKS):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is a placeholder (it contains “change-me” or the like): set a random "
+            "one, e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'.")
+
+
+_check_secret_key(SECRET_KEY)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
@@ -24,6 +41,4 @@ X_FRAME_OPTIONS = "DENY"
 CONN_MAX_AGE = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_MAX_AGE"] = CONN_MAX_AGE  # noqa: F405
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
-# Rate limits (verification page, password reset) count per client address: behind a reverse
-# proxy, name the header it sets, e.g. HTTP_X_REAL_IP, or every visitor shares the proxy's.
-RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY", default=None)
+# Lock-outs and rate limits count per client address: see TRUSTED_PROXY_COUNT in base.py.

@@ -11,7 +11,14 @@ from django.core.cache import cache
 from django.db import connection, connections
 
 from lms.accounts.models import Organisation
-from tests.e2e.helpers import AXE_JS, CHROMIUM, CHROMIUM_ARGS, REPORT, describe_violations
+from tests.e2e.helpers import (
+    AXE_JS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    REPORT,
+    CSPWatch,
+    describe_violations,
+)
 
 
 @pytest.fixture
@@ -40,6 +47,7 @@ def browser(transactional_db, live_server):
 def new_page(browser):
     """A fresh browser context (own cookies) per user, sized like their device."""
     contexts = []
+    csp = CSPWatch()
 
     def make(viewport, *, touch=True):
         context = browser.new_context(
@@ -47,12 +55,19 @@ def new_page(browser):
             has_touch=touch, locale="fr-FR", timezone_id="Europe/Paris", accept_downloads=True,
         )
         context.set_default_timeout(10_000)
+        # Init scripts run outside the page's Content-Security-Policy (an injected <script>
+        # tag would be refused by it): axe-core for the accessibility checks, and the
+        # listener that reports CSP violations.
+        context.add_init_script(path=str(AXE_JS))
+        csp.attach(context)
         contexts.append(context)
         return context.new_page()
 
     yield make
     for context in contexts:
         context.close()
+    # Every page the test visited ran under the site's policy without a violation.
+    csp.assert_none()
 
 
 @pytest.fixture(autouse=True)

@@ -20,6 +20,18 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
+# Every page reports the Content-Security-Policy violations it meets (an inline script or
+# style, a resource from another origin) to the console with this prefix; CSPWatch collects
+# them, and Chromium's own "Refused to …" console errors, and the test fails on any.
+CSP_PREFIX = "[csp-violation]"
+CSP_LISTENER_JS = """
+document.addEventListener('securitypolicyviolation', (event) => {
+    console.error('CSP_PREFIX ' + event.violatedDirective
+                  + ' blocked ' + (event.blockedURI || 'inline') + ' at '
+                  + event.documentURI + ':' + event.lineNumber
+                  + (event.sample ? ' (' + event.sample + ')' : ''));
+});
+""".replace("CSP_PREFIX", CSP_PREFIX)
 PHONE = {"width": 390, "height": 844}
 SMALL_PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
@@ -63,6 +75,30 @@ def describe_violations(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
+class CSPWatch:
+    """The CSP violations seen by the pages of one browser context."""
+
+    def __init__(self):
+        self.violations: list[str] = []
+
+    def attach(self, context) -> None:
+        context.add_init_script(script=CSP_LISTENER_JS)
+        context.on("page", self.watch)
+
+    def watch(self, page) -> None:
+        page.on("console", lambda message: self._console(page, message))
+
+    def _console(self, page, message) -> None:
+        text = message.text
+        if text.startswith(CSP_PREFIX) or (
+                message.type == "error" and "Content Security Policy" in text):
+            self.violations.append(f"{page.url}: {text}")
+
+    def assert_none(self) -> None:
+        assert not self.violations, "Content-Security-Policy violations:\n" + "\n".join(
+            dict.fromkeys(self.violations))
+
+
 class Journey:
     """One user's path through the site: `step` screenshots the page and runs axe on it."""
 
@@ -99,8 +135,9 @@ class Journey:
 
     def axe(self, label: str) -> list[dict]:
         page = self.page
-        if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-            page.add_script_tag(path=str(AXE_JS))
+        # axe comes with every page as an init script (conftest's new_page): a <script> tag
+        # added here would be inline code, which the site's CSP rightly refuses.
+        assert page.evaluate("() => typeof window.axe !== 'undefined'"), "axe-core not loaded"
         results = page.evaluate(
             """async (tags) => {
                 const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}});

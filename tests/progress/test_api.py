@@ -25,7 +25,7 @@ from lms.progress.models import (
     EnrollmentStatusChange,
     LessonCompletion,
 )
-from tests.accounts.factories import LearnerFactory, TrainerFactory, UserFactory
+from tests.accounts.factories import LearnerFactory, TrainerFactory
 from tests.cohorts.factories import CohortFactory
 from tests.courses.factories import (
     LessonFactory,
@@ -212,7 +212,8 @@ def test_learner_cannot_enrol_someone_else_nor_pick_a_cohort(api, learner, path,
 @pytest.mark.django_db
 def test_trainer_enrols_people_in_the_paths_they_train_only(api, trainer, path, cohort,
                                                             elsewhere):
-    newcomer = UserFactory()  # not a learner yet: enrolling makes them one
+    # An account without a learner role takes a manager (tests/accounts/test_takeover.py).
+    newcomer = LearnerFactory()
     as_user(api, trainer)
     response = api.post(ENROLLMENTS, {"path": path.pk, "learner": newcomer.pk,
                                       "cohort": cohort.pk})

@@ -16,6 +16,7 @@ from lms.progress.enums import EnrollmentStatus
 from lms.progress.models import Enrollment
 
 from .. import services
+from ..checkin_limits import checkin_attempts_exceeded, checkin_attempts_message
 from ..forms import AbsenceNoticeForm, CheckinForm
 from ..models import AbsenceNotice, Attendance, Session
 from ..selectors import figures_by_learner, upcoming_sessions_of
@@ -50,7 +51,10 @@ def checkin(request, session_id):
     status = 200
     if request.method == "POST" and not (signed or closed):
         form = CheckinForm(request.POST)
-        if form.is_valid():
+        if checkin_attempts_exceeded(request, session=session):
+            form.add_error(None, checkin_attempts_message())
+            status = 429
+        elif form.is_valid():
             try:
                 mark = services.checkin_with_code(session=session, learner=request.user,
                                                   code=form.cleaned_data["code"])
@@ -66,7 +70,7 @@ def checkin(request, session_id):
                 messages.success(request, _("Your presence is recorded at %(time)s.") % {
                     "time": time_format(timezone.localtime(mark.signed_at), "H:i")})
                 return redirect("attendance:checkin", session_id=session.pk)
-        status = 400
+        status = 400 if status == 200 else status
     elif request.method == "POST":
         # Already signed, or the sheet is closed: re-posting changes nothing.
         return redirect("attendance:checkin", session_id=session.pk)
