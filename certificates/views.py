@@ -74,19 +74,46 @@ def _add_service_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+def _mapping(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
 def _public(document: Document) -> dict:
-    """What the public page shows: no more personal than the document itself."""
-    snapshot = document.snapshot
-    return {
+    """What the public page shows: no more personal than the document itself. Each kind has
+    its own snapshot (an attendance sheet names a cohort and its sessions, no learner)."""
+    snapshot = _mapping(document.snapshot)
+    facts = {
         "document": document,
         "validity": document.validity,
-        "learner": snapshot.get("learner", {}).get("name", ""),
-        "path": snapshot.get("path", {}).get("title", "") or snapshot.get("path", ""),
-        "start_date": snapshot.get("start_date"),
-        "end_date": snapshot.get("end_date"),
-        "hours": snapshot.get("hours_attended"),
-        "issuer": snapshot.get("organisation", {}).get("legal_name", ""),
+        "issuer": _mapping(snapshot.get("organisation")).get("legal_name", ""),
     }
+    if document.kind == DocumentKind.ATTENDANCE_SHEET:
+        sessions = [_mapping(session) for session in snapshot.get("sessions") or []]
+        days = sorted(session["date"] for session in sessions if session.get("date"))
+        path = snapshot.get("path")
+        facts.update({
+            "path": path if isinstance(path, str) else _mapping(path).get("title", ""),
+            "cohort": snapshot.get("cohort") or "",
+            "start_date": days[0] if days else None,
+            "end_date": days[-1] if days else None,
+            "sessions_count": len(sessions),
+        })
+    else:
+        facts.update({
+            "learner": _mapping(snapshot.get("learner")).get("name", ""),
+            "path": _mapping(snapshot.get("path")).get("title", ""),
+            "start_date": snapshot.get("start_date"),
+            "end_date": snapshot.get("end_date"),
+            "hours": snapshot.get("hours_attended"),
+        })
+    newer = getattr(document, "superseded_by", None)
+    if newer is not None and facts["validity"] in (Validity.SUPERSEDED, Validity.AMENDED):
+        facts["newer"] = newer if newer.status == DocumentStatus.ISSUED else None
+        if facts["validity"] == Validity.AMENDED:
+            # The amendment's reason is what changed the proof: whoever checks the old
+            # version is told why it no longer holds.
+            facts["amendment_reason"] = newer.override_reason
+    return facts
 
 
 @ratelimit(key="ip", rate="30/m", block=False)

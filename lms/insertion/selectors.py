@@ -124,10 +124,7 @@ def _attendance_by_learner(learner_ids) -> dict[int, tuple[Decimal | None, Decim
                               .filter(Exists(enrolled)))
     totals: dict[int, AttendanceFigures] = {}
     for (learner_id, _cohort_id), figures in by_pair.items():
-        total = totals.setdefault(learner_id, AttendanceFigures())
-        total.sessions_marked += figures.sessions_marked
-        total.weight_total += figures.weight_total
-        total.minutes_attended += figures.minutes_attended
+        totals.setdefault(learner_id, AttendanceFigures()).merge(figures)
     return {learner_id: (total.rate, total.hours) for learner_id, total in totals.items()}
 
 
