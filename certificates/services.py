@@ -13,11 +13,12 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import KombuError
 
 from lms.accounts.models import Organisation
+from lms.attendance.selectors import enrollment_hours, open_sheets_of
 from lms.progress.completion import completion_check
 from lms.progress.enums import EnrollmentStatus
 from lms.progress.permissions import can_manage_cohort, can_manage_enrollment, is_manager
@@ -118,17 +119,21 @@ def check_signatory() -> None:
 
 def check_realised_hours(enrollment) -> None:
     """A certificate of completion states hours realised: none, no certificate."""
-    from lms.attendance.selectors import enrollment_hours
-
     _rate, realised, _provisional = enrollment_hours([enrollment]).get(
         enrollment.pk, (None, 0, 0))
     if not realised:
-        raise ValidationError({"enrollment": ValidationError(_(
+        message = _(
             "%(name)s has no realised hours: no attended session on a locked "
             "(countersigned) attendance sheet. A certificate of completion states the hours "
-            "realised; it can be issued once a sheet where they attended is locked.")
-            % {"name": enrollment.learner.get_full_name() or enrollment.learner.username},
-            code="no_realised_hours")})
+            "realised; it can be issued once a sheet where they attended is locked.") % {
+            "name": enrollment.learner.get_full_name() or enrollment.learner.username}
+        still_open = open_sheets_of(enrollment)
+        if still_open:
+            message += " " + _("Sheets still open: %(dates)s.") % {"dates": ", ".join(
+                formats.date_format(session.date, "SHORT_DATE_FORMAT")
+                for session in still_open)}
+        raise ValidationError({"enrollment": ValidationError(message,
+                                                             code="no_realised_hours")})
 
 
 def check_issuable(kind, enrollment) -> None:

@@ -9,7 +9,6 @@ from django.core.files.images import ImageFile
 from PIL import Image
 
 SIGNATORY_NAME, SIGNATORY_TITLE = "Nathalie Giraud", "Directrice"
-STROKES = ["M5 5 L 50 50"]
 
 
 def png(colour, name="image.png") -> ImageFile:
@@ -51,16 +50,29 @@ def ready_to_sign(organisation=None):
 
 def attended_session(enrollment, *, by, date=None, start=datetime.time(9),
                      end=datetime.time(12), status="present", locked=True, minutes_late=0):
-    """A session of the enrolment's cohort where the learner is marked `status`, its sheet
-    countersigned and locked unless `locked` is false."""
-    from lms.attendance import services as attendance
-    from lms.attendance.services import MarkInput
+    """A past session of the enrolment's cohort where the learner is marked `status` and
+    signed on paper, its sheet countersigned and locked unless `locked` is false. Written
+    straight to the tables (no audit row: transactional tests can flush them), as the
+    roll-call and lock services leave them."""
+    from django.utils import timezone
+
+    from lms.attendance.models import Attendance, AttendanceStatus, Session
     from tests.attendance.factories import SessionFactory
 
+    now = timezone.now()
     session = SessionFactory(cohort=enrollment.cohort, trainer=by, start_time=start,
-                             end_time=end, **({"date": date} if date else {}))
-    attendance.roll_call_save(session=session, by=by, marks=[MarkInput(
-        learner_id=enrollment.learner_id, status=status, minutes_late=minutes_late)])
+                             end_time=end, date=date or timezone.localdate() - OLD)
+    Attendance.objects.create(
+        session=session, learner_id=enrollment.learner_id,
+        status=AttendanceStatus.objects.get(code=status), minutes_late=minutes_late,
+        marked_by=by, marked_at=now, signature_method="paper", signed_at=now)
     if locked:
-        session = attendance.session_lock(session=session, by=by, strokes=STROKES)
+        Session.objects.filter(pk=session.pk).update(
+            locked_at=now, countersigned_at=now, locked_by=by,
+            countersignature_svg='<svg xmlns="http://www.w3.org/2000/svg"></svg>')
+        session.refresh_from_db()
     return session
+
+
+# Far enough back to be in no week another test makes a sheet of.
+OLD = datetime.timedelta(days=120)

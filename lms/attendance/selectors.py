@@ -5,10 +5,9 @@ funder pays and what documents print. Marks of sheets still open count as *provi
 which pages and the API may show, labelled as such, and which no document ever prints."""
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Max, Min
 from django.utils import timezone
 
 from .models import Attendance, Session, minutes_between
@@ -137,27 +136,40 @@ class RealisedAttendance:
     hours_provisional: Decimal = Decimal("0.00")
     first_date: datetime.date | None = None  # first attended session on a locked sheet
     last_date: datetime.date | None = None  # last one
-    open_sheets: list = field(default_factory=list)
 
 
 def realised_attendance(enrollment, now=None) -> RealisedAttendance:
-    """Realised and provisional hours of an enrolment, the dates of its first and last
-    attended sessions on locked sheets, and its sheets still open (open_sheets_of)."""
+    """Realised and provisional hours of an enrolment and the dates of its first and last
+    attended sessions on locked sheets, in one query. (Its sheets still open:
+    open_sheets_of.)"""
     result = RealisedAttendance()
     if not enrollment.cohort_id:
         return result
-    figures = figures_by_pair(counted_marks(now).filter(
-        session__cohort_id=enrollment.cohort_id, learner_id=enrollment.learner_id)
-    ).get((enrollment.learner_id, enrollment.cohort_id))
-    if figures:
-        result.hours, result.hours_provisional = figures.hours, figures.hours_provisional
-    dates = (counted_marks(now).filter(session__cohort_id=enrollment.cohort_id,
-                                       learner_id=enrollment.learner_id,
-                                       status__attended=True, session__locked_at__isnull=False)
-             .order_by().aggregate(first=Min("session__date"), last=Max("session__date")))
-    result.first_date, result.last_date = dates["first"], dates["last"]
-    result.open_sheets = open_sheets_of(enrollment, now=now)
+    figures = AttendanceFigures()
+    rows = (counted_marks(now).filter(session__cohort_id=enrollment.cohort_id,
+                                      learner_id=enrollment.learner_id)
+            .order_by().values_list("status__weight", "status__attended", "session__date",
+                                    "session__start_time", "session__end_time",
+                                    "minutes_late", "session__locked_at"))
+    attended_days = []
+    for weight, attended, day, start, end, minutes_late, locked_at in rows:
+        figures.add_values(weight=weight, attended=attended,
+                           duration_minutes=minutes_between(start, end),
+                           minutes_late=minutes_late, locked=locked_at is not None)
+        if attended and locked_at is not None:
+            attended_days.append(day)
+    result.hours, result.hours_provisional = figures.hours, figures.hours_provisional
+    if attended_days:
+        result.first_date, result.last_date = min(attended_days), max(attended_days)
     return result
+
+
+def open_sheets_of_cohort(cohort, now=None) -> list[Session]:
+    """The cohort's past, non-cancelled sessions whose sheet is not locked yet, oldest
+    first."""
+    return list(Session.objects.scheduled().past(now)
+                .filter(cohort=cohort, locked_at__isnull=True)
+                .order_by("date", "start_time", "pk"))
 
 
 def open_sheets_of(enrollment, now=None) -> list[Session]:

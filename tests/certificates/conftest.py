@@ -31,8 +31,8 @@ def organisation(db):
 @pytest.fixture
 def attended(enrollment, trainer):
     """The enrolment's learner attended one 3-hour session, its sheet locked: 3 realised
-    hours. Enrolled the week before."""
-    enrollment.enrolled_at = timezone.now() - datetime.timedelta(days=7)
+    hours. Enrolled before it."""
+    enrollment.enrolled_at = timezone.now() - datetime.timedelta(days=200)
     enrollment.save(update_fields=["enrolled_at"])
     return attended_session(enrollment, by=trainer)
 

@@ -133,7 +133,8 @@ def test_week_sheet_through_the_api(api, cohort, trainer, other_trainer, organis
             ({"week_start": None}, "week_start"),
             ({"cohort": 999999}, "cohort"),
             ({"cohort": None}, "cohort"),
-            ({"session": SessionFactory(cohort=cohort).pk}, "session")):
+            ({"session": SessionFactory(
+                cohort=cohort, date=monday - datetime.timedelta(days=14)).pk}, "session")):
         response = api.post("/api/v1/documents/", {**sheet, **wrong}, format="json")
         assert response.status_code == 400, (wrong, response.content)
         assert field in response.json(), (wrong, response.json())
