@@ -57,6 +57,11 @@ class AttendanceFigures:
         """Hours attended on sheets not locked yet: they may still change."""
         return _hours(self.minutes_provisional)
 
+    @property
+    def hours_total(self) -> Decimal:
+        """Realised and provisional: what pages show, the provisional part labelled."""
+        return _hours(self.minutes_attended + self.minutes_provisional)
+
     def merge(self, other: "AttendanceFigures") -> None:
         self.sessions_marked += other.sessions_marked
         self.weight_total += other.weight_total
