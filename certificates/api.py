@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -17,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 
 from lms.attendance.models import Session
+from lms.attendance.selectors import open_sheets_of
 from lms.progress.models import Enrollment
 from lms.progress.permissions import cohorts_managed_by, is_manager
 
@@ -79,6 +81,35 @@ class DocumentSerializer(serializers.ModelSerializer):
         return self.context["request"].build_absolute_uri(f"/verify/{document.code}/")
 
 
+class OpenSheetSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    date = serializers.DateField()
+    start_time = serializers.TimeField()
+    end_time = serializers.TimeField()
+    url = serializers.CharField(help_text="The session's roll call, where its sheet is "
+                                          "completed and locked.")
+
+
+class DocumentRequestAnswerSerializer(DocumentSerializer):
+    open_sheets = OpenSheetSerializer(
+        many=True, read_only=True,
+        help_text="An attestation's or certificate's: the past sessions of the learner's "
+                  "group whose sheet is still open. Hours marked there are provisional and "
+                  "not printed; lock them, then issue a new version. Empty for a sheet.")
+
+    class Meta(DocumentSerializer.Meta):
+        fields = [*DocumentSerializer.Meta.fields, "open_sheets"]
+        read_only_fields = fields
+
+
+def open_sheets_data(request, sessions) -> list[dict]:
+    return [{"id": session.pk, "date": session.date, "start_time": session.start_time,
+             "end_time": session.end_time,
+             "url": request.build_absolute_uri(reverse("attendance:rollcall",
+                                                       args=[session.pk]))}
+            for session in sessions]
+
+
 class DocumentRequestSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=DocumentKind.choices)
     enrollment = serializers.IntegerField(
@@ -138,8 +169,12 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         description="An attestation or certificate names an `enrollment`; an attendance sheet "
                     "names a `session`, or a `cohort` and the Monday of a week with sessions "
                     "(`week_start`). The current document of the same subject is answered if "
-                    "there is one; otherwise a new one is made in the background.",
-        request=DocumentRequestSerializer, responses={202: DocumentSerializer})
+                    "there is one; otherwise a new one is made in the background. An "
+                    "attestation or certificate is refused (400) while the organisation "
+                    "lacks its signatory's name, title, signature or stamp; a certificate, "
+                    "while the learner has no realised hours (attended sessions on locked "
+                    "sheets). `open_sheets` lists the learner's sheets still open.",
+        request=DocumentRequestSerializer, responses={202: DocumentRequestAnswerSerializer})
     def create(self, request):
         payload = DocumentRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -168,7 +203,11 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                 kind=data["kind"], by=request.user, enrollment=enrollment, session=session,
                 cohort=cohort, week_start=data.get("week_start"),
                 override_reason=data.get("override_reason", ""))
-        return Response(self._data(document), status=status.HTTP_202_ACCEPTED)
+        answer = self._data(document)
+        answer["open_sheets"] = OpenSheetSerializer(
+            open_sheets_data(request, open_sheets_of(enrollment) if enrollment else []),
+            many=True).data
+        return Response(answer, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])

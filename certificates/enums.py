@@ -18,4 +18,13 @@ class DocumentStatus(models.TextChoices):
 class Validity(models.TextChoices):
     VALID = "valid", _("Valid")
     SUPERSEDED = "superseded", _("Superseded by a newer version")
+    # Superseded by a version issued because an attendance sheet it was made from was amended.
+    AMENDED = "amended", _("Superseded after an amendment of the attendance record")
     REVOKED = "revoked", _("Revoked")
+
+
+class ReissueCause(models.TextChoices):
+    """Why a version after the first was made."""
+
+    CORRECTION = "correction", _("Correction")
+    AMENDMENT = "amendment", _("Amendment of the attendance record")

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .enums import DocumentKind, DocumentStatus, Validity
+from .enums import DocumentKind, DocumentStatus, ReissueCause, Validity
 
 # No 0/O, 1/I/L: codes are typed from paper.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -100,6 +100,9 @@ class Document(models.Model):
     # only those left waiting longer than any queue should keep them.
     dispatched_at = models.DateTimeField(default=timezone.now, editable=False)
     error = models.TextField(blank=True)
+    # Why this version was made, when it replaces another: a manual correction, or the
+    # amendment of an attendance sheet it prints (then the old one verifies as "amended").
+    reissue_cause = models.CharField(max_length=12, choices=ReissueCause.choices, blank=True)
     supersedes = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
                                       related_name="superseded_by")
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -133,5 +136,7 @@ class Document(models.Model):
         if self.revoked_at:
             return Validity.REVOKED
         if hasattr(self, "superseded_by"):
+            if self.superseded_by.reissue_cause == ReissueCause.AMENDMENT:
+                return Validity.AMENDED
             return Validity.SUPERSEDED
         return Validity.VALID

@@ -12,15 +12,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import KombuError
 
+from lms.accounts.models import Organisation
+from lms.attendance.selectors import enrollment_hours, open_sheets_of
 from lms.progress.completion import completion_check
 from lms.progress.enums import EnrollmentStatus
 from lms.progress.permissions import can_manage_cohort, can_manage_enrollment, is_manager
 
-from .enums import DocumentKind, DocumentStatus
+from .enums import DocumentKind, DocumentStatus, ReissueCause
 from .models import Document, DocumentBatch
 from .rendering import render_pdf
 from .snapshots import build_snapshot, with_enrollment_facts
@@ -79,6 +82,71 @@ def _check_not_erased(learner, *, field: str | None = None) -> None:
         raise ValidationError({field: message} if field else message)
 
 
+def organisation_settings_url() -> str:
+    """Where a manager completes what documents print of the organisation (Wagtail
+    settings)."""
+    return reverse("wagtailsettings:edit", args=["accounts", "organisation"])
+
+
+def signatory_missing(organisation=None) -> list[str]:
+    """What an attestation or certificate must print of its signatory and the organisation
+    does not have yet: the Ministry's model names the provider's legal representative, with
+    their title, signature and the provider's stamp."""
+    organisation = organisation or Organisation.load()
+    missing = []
+    if not organisation.signatory_name.strip():
+        missing.append(_("the signatory's name"))
+    if not organisation.signatory_title.strip():
+        missing.append(_("the signatory's title"))
+    if organisation.signature_image_id is None:
+        missing.append(_("the signature image"))
+    if organisation.stamp_image_id is None:
+        missing.append(_("the stamp"))
+    return missing
+
+
+def check_signatory() -> None:
+    """Refuse an attestation or certificate the organisation can't sign yet, saying where to
+    complete it."""
+    missing = signatory_missing()
+    if missing:
+        raise ValidationError(_(
+            "Documents can't be signed yet: the organisation settings lack %(missing)s. "
+            "A manager completes them in the administration, Settings → Organisation "
+            "(%(url)s).") % {"missing": ", ".join(missing),
+                             "url": organisation_settings_url()}, code="signatory_missing")
+
+
+def check_realised_hours(enrollment) -> None:
+    """A certificate of completion states hours realised: none, no certificate."""
+    _rate, realised, _provisional = enrollment_hours([enrollment]).get(
+        enrollment.pk, (None, 0, 0))
+    if not realised:
+        message = _(
+            "%(name)s has no realised hours: no attended session on a locked "
+            "(countersigned) attendance sheet. A certificate of completion states the hours "
+            "realised; it can be issued once a sheet where they attended is locked.") % {
+            "name": enrollment.learner.get_full_name() or enrollment.learner.username}
+        still_open = open_sheets_of(enrollment)
+        if still_open:
+            message += " " + _("Sheets still open: %(dates)s.") % {"dates": ", ".join(
+                formats.date_format(session.date, "SHORT_DATE_FORMAT")
+                for session in still_open)}
+        raise ValidationError({"enrollment": ValidationError(message,
+                                                             code="no_realised_hours")})
+
+
+def check_issuable(kind, enrollment) -> None:
+    """What any attestation or certificate needs, at request and at re-issue: a signatory,
+    and, for a certificate, realised hours. Other helpers (re-issue on amendment) call it
+    before issuing a new version."""
+    if kind not in (DocumentKind.ATTESTATION, DocumentKind.CERTIFICATE):
+        return
+    check_signatory()
+    if kind == DocumentKind.CERTIFICATE:
+        check_realised_hours(enrollment)
+
+
 def _check_request(kind, *, by, enrollment, session, cohort, week_start,
                    override_reason) -> None:
     if len(override_reason.strip()) > REASON_MAX_LENGTH:
@@ -90,6 +158,7 @@ def _check_request(kind, *, by, enrollment, session, cohort, week_start,
         _check_not_erased(enrollment.learner, field="enrollment")
         if by is not None and not can_manage_enrollment(by, enrollment):
             raise PermissionDenied
+        check_issuable(kind, enrollment)
         overridden = by is not None and is_manager(by) and override_reason.strip()
         if (kind == DocumentKind.ATTESTATION and not overridden
                 and enrollment.status != EnrollmentStatus.COMPLETED
@@ -269,12 +338,17 @@ def can_revoke(user, document: Document) -> bool:
     return is_manager(user)
 
 
-def document_reissue(*, document: Document, by, reason: str) -> Document:
-    """A corrected version: re-reads today's facts; the old one shows as superseded."""
+def document_reissue(*, document: Document, by, reason: str,
+                     cause: ReissueCause = ReissueCause.CORRECTION) -> Document:
+    """A corrected version: re-reads today's facts; the old one shows as superseded (as
+    amended when `cause` is the amendment of an attendance sheet it prints, the new
+    version's reason then shown on the public verification page)."""
     if not can_reissue(by, document):
         raise PermissionDenied
     _check_reason(reason, _("Say why the document is issued again."))
     _check_not_erased(document.learner)
+    if document.enrollment_id:
+        check_issuable(document.kind, document.enrollment)
     with transaction.atomic():
         old = Document.objects.select_for_update().get(pk=document.pk)
         if hasattr(old, "superseded_by") or old.revoked_at:
@@ -287,7 +361,7 @@ def document_reissue(*, document: Document, by, reason: str) -> Document:
             kind=old.kind, subject=old.subject, version=old.version + 1, requested_by=by,
             enrollment=old.enrollment, learner=old.learner, path=old.path, cohort=old.cohort,
             session=old.session, week_start=old.week_start, supersedes=old,
-            override_reason=reason.strip(),
+            override_reason=reason.strip(), reissue_cause=cause,
         )
         _enqueue(new)
     return new

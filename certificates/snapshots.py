@@ -11,7 +11,7 @@ from django.utils import timezone
 from courses.models import Competence, CompetenceLevel
 from lms.accounts.models import Organisation
 from lms.attendance.models import Attendance, Session
-from lms.progress.completion import attendance_figures
+from lms.attendance.selectors import realised_attendance
 from lms.progress.selectors import current_levels, path_targets
 
 from .enums import DocumentKind
@@ -119,15 +119,27 @@ def with_enrollment_facts(documents):
     return documents.select_related(*ENROLLMENT_FACTS).only(*fields)
 
 
-def enrollment_snapshot(enrollment) -> dict:
-    path = enrollment.path
-    cohort = enrollment.cohort
-    start = cohort.start_date if cohort else timezone.localdate(enrollment.enrolled_at)
+def enrollment_dates(enrollment, attended) -> tuple:
+    """(from, to) a document about the enrolment prints: the learner's first and last
+    attended sessions on locked sheets. Without any (an attestation issued by a manager's
+    override), the enrolment's own dates: from the day of enrolment to its completion, or
+    the issue date if earlier than the cohort's end. Never a day still to come."""
+    today = timezone.localdate()
+    if attended.first_date is not None:
+        return attended.first_date, min(attended.last_date, today)
+    start = min(timezone.localdate(enrollment.enrolled_at), today)
     if enrollment.completed_at:
         end = timezone.localdate(enrollment.completed_at)
     else:
-        end = cohort.end_date if cohort else timezone.localdate()
-    _rate, hours = attendance_figures([enrollment]).get(enrollment.pk, (None, None))
+        end = today
+    return start, max(min(end, today), start)
+
+
+def enrollment_snapshot(enrollment) -> dict:
+    path = enrollment.path
+    cohort = enrollment.cohort
+    attended = realised_attendance(enrollment)
+    start, end = enrollment_dates(enrollment, attended)
     targets = path_targets(path)
     levels = current_levels(enrollment.learner, list(targets))
     competences = {c.pk: c for c in Competence.objects.with_framework().filter(pk__in=targets)
@@ -164,7 +176,10 @@ def enrollment_snapshot(enrollment) -> dict:
         "cohort": cohort.name if cohort else "",
         "start_date": start.isoformat(),
         "end_date": end.isoformat(),
-        "hours_attended": _decimal(hours),
+        # Realised hours only (locked sheets): never the planned duration, never hours of a
+        # sheet that may still change.
+        "hours_attended": _decimal(attended.hours),
+        "hours_planned": _decimal(path.duration_hours),
         "assessment": assessment,
     }
 

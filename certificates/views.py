@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
+from lms.attendance.selectors import open_sheets_of, open_sheets_of_cohort
 from lms.cohorts.models import Cohort
 from lms.progress.enums import EnrollmentStatus
 from lms.progress.permissions import can_manage_cohort, is_manager
@@ -74,19 +75,46 @@ def _add_service_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+def _mapping(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
 def _public(document: Document) -> dict:
-    """What the public page shows: no more personal than the document itself."""
-    snapshot = document.snapshot
-    return {
+    """What the public page shows: no more personal than the document itself. Each kind has
+    its own snapshot (an attendance sheet names a cohort and its sessions, no learner)."""
+    snapshot = _mapping(document.snapshot)
+    facts = {
         "document": document,
         "validity": document.validity,
-        "learner": snapshot.get("learner", {}).get("name", ""),
-        "path": snapshot.get("path", {}).get("title", "") or snapshot.get("path", ""),
-        "start_date": snapshot.get("start_date"),
-        "end_date": snapshot.get("end_date"),
-        "hours": snapshot.get("hours_attended"),
-        "issuer": snapshot.get("organisation", {}).get("legal_name", ""),
+        "issuer": _mapping(snapshot.get("organisation")).get("legal_name", ""),
     }
+    if document.kind == DocumentKind.ATTENDANCE_SHEET:
+        sessions = [_mapping(session) for session in snapshot.get("sessions") or []]
+        days = sorted(session["date"] for session in sessions if session.get("date"))
+        path = snapshot.get("path")
+        facts.update({
+            "path": path if isinstance(path, str) else _mapping(path).get("title", ""),
+            "cohort": snapshot.get("cohort") or "",
+            "start_date": days[0] if days else None,
+            "end_date": days[-1] if days else None,
+            "sessions_count": len(sessions),
+        })
+    else:
+        facts.update({
+            "learner": _mapping(snapshot.get("learner")).get("name", ""),
+            "path": _mapping(snapshot.get("path")).get("title", ""),
+            "start_date": snapshot.get("start_date"),
+            "end_date": snapshot.get("end_date"),
+            "hours": snapshot.get("hours_attended"),
+        })
+    newer = getattr(document, "superseded_by", None)
+    if newer is not None and facts["validity"] in (Validity.SUPERSEDED, Validity.AMENDED):
+        facts["newer"] = newer if newer.status == DocumentStatus.ISSUED else None
+        if facts["validity"] == Validity.AMENDED:
+            # The amendment's reason is what changed the proof: whoever checks the old
+            # version is told why it no longer holds.
+            facts["amendment_reason"] = newer.override_reason
+    return facts
 
 
 @ratelimit(key="ip", rate="30/m", block=False)
@@ -157,6 +185,10 @@ def _cohort_page(request, cohort, *, week_form=None, status=200):
         "sessions": cohort.sessions.scheduled().order_by("-date")[:20],
         "week_form": week_form or WeekSheetForm(weeks=services.sheet_weeks(cohort)),
         "sheets": sheets,
+        # Hours of these sheets are provisional: documents print none of them until locked.
+        "open_sheets": open_sheets_of_cohort(cohort),
+        "signatory_missing": services.signatory_missing(),
+        "settings_url": services.organisation_settings_url(),
     }, status=status)
 
 
@@ -209,6 +241,14 @@ def request_document(request, cohort_id):
             enrollment = get_object_or_404(cohort.enrollments, pk=posted.id("enrollment"))
             services.document_request(kind=kind, by=request.user, enrollment=enrollment,
                                       override_reason=request.POST.get("override_reason", ""))
+            still_open = open_sheets_of(enrollment)
+            if still_open:
+                messages.warning(request, _(
+                    "Some of %(name)s's sheets are still open (%(dates)s): the hours marked "
+                    "there are not printed. Lock them, then issue a new version.") % {
+                    "name": enrollment.learner, "dates": ", ".join(
+                        formats.date_format(session.date, "SHORT_DATE_FORMAT")
+                        for session in still_open)})
         else:
             raise ValidationError(_("Unknown kind of document."))
     except ValidationError as error:
@@ -245,7 +285,8 @@ def _staff_document(user, document_id) -> Document:
         raise Http404
     return get_object_or_404(
         Document.objects.visible_to(user).select_related(
-            "learner", "path", "cohort", "session", "requested_by", "superseded_by"),
+            "learner", "enrollment", "path", "cohort", "session", "requested_by",
+            "superseded_by"),
         pk=document_id)
 
 
@@ -265,8 +306,11 @@ def _document_page(request, document, *, reissue_form=None, revoke_form=None, st
     may_reissue = (current and document.status == DocumentStatus.ISSUED and not erased
                    and services.can_reissue(user, document))
     may_revoke = current and services.can_revoke(user, document)
+    still_open = (open_sheets_of(document.enrollment)
+                  if document.enrollment_id and current else [])
     return render(request, "certificates/document.html", {
         "document": document, "history": history, "erased": erased,
+        "open_sheets": still_open,
         "newest": versions[0] if versions and versions[0].pk != document.pk else None,
         "verify_url": request.build_absolute_uri(
             reverse("certificates:verify", args=[document.code])),

@@ -72,6 +72,7 @@ from tests.accounts.factories import LearnerFactory, TrainerFactory
 from tests.attendance.factories import SessionFactory
 from tests.cohorts.factories import CohortFactory
 from tests.courses.factories import LessonFactory, ModuleFactory, TrainingPathFactory
+from tests.documents_setup import attended_session, ready_to_sign
 from tests.insertion.factories import InsertionStaffFactory, ProgrammeFactory, TraineeFactory
 from tests.progress.factories import EnrollmentFactory
 
@@ -160,6 +161,10 @@ def world(referential, path, module, lesson, learner, trainer, manager, cohort, 
 
     completed = enrollment_set_status(enrollment=other_enrollment,
                                       status=EnrollmentStatus.COMPLETED)
+    # Certificates need a signatory and realised hours (attended sessions on locked sheets).
+    ready_to_sign()
+    attended_session(enrollment, by=trainer)
+    attended_session(completed, by=other_trainer)
     document = document_request(kind=DocumentKind.CERTIFICATE, enrollment=enrollment, by=trainer)
     document_render(document_id=document.pk)
     other_document = document_request(kind=DocumentKind.CERTIFICATE, enrollment=completed,

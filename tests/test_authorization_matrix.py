@@ -178,6 +178,7 @@ def _build_world():
         lesson_body,
         module_target,
     )
+    from tests.documents_setup import attended_session, ready_to_sign
     from tests.insertion.factories import InsertionStaffFactory, ProgrammeFactory, TraineeFactory
     from tests.progress.factories import EnrollmentFactory
 
@@ -195,6 +196,7 @@ def _build_world():
     organisation.name, organisation.legal_name = "C-Num", "Association C-Num"
     organisation.city, organisation.siret = "Niort", "73282932000074"
     organisation.save()
+    ready_to_sign(organisation)  # attestations and certificates need a signatory
 
     w.home = HomePageFactory()
     w.catalogue = CatalogueFactory(parent=w.home)
@@ -228,6 +230,8 @@ def _build_world():
         w.assessment = progress.assessment_record(
             learner=w.learner, competence=w.competence, kind=AssessmentKind.VALIDATION,
             level=2, by=w.trainer, method=AssessmentMethod.OBSERVATION, path=w.path)
+    # A certificate states realised hours: an attended session on a locked sheet.
+    w.locked_session = attended_session(w.enrollment, by=w.trainer)
     with TestCase.captureOnCommitCallbacks(execute=True):
         w.document = documents.document_request(kind=DocumentKind.CERTIFICATE, by=w.trainer,
                                                 enrollment=w.enrollment)

@@ -25,6 +25,19 @@ def hours(value: str | None) -> str:
     return number.replace(".", ",") + " h"
 
 
+@register.filter
+def hours_or_zero(value: str | None) -> str:
+    """Realised hours as printed: none is 0 h, never blank nor a planned figure."""
+    return hours(value) or "0 h"
+
+
+@register.filter
+def hours_words(value: str | None) -> str:
+    """'12.50' → '12,5 heures' (the model's wording); none is 0 heure."""
+    number = (hours(value) or "0 h")[:-2]
+    return number + (" heures" if float(number.replace(",", ".")) >= 2 else " heure")
+
+
 @register.inclusion_tag("certificates/includes/learner_documents.html")
 def learner_documents(user):
     from certificates.models import Document

@@ -8,9 +8,14 @@ class AttendanceConfig(AppConfig):
     verbose_name = _("Attendance")
 
     def ready(self):
-        from lms.progress.completion import register_attendance, register_upcoming_sessions
+        from lms.progress.completion import (
+            register_attendance,
+            register_hours,
+            register_upcoming_sessions,
+        )
 
         from . import selectors
 
         register_attendance(selectors.enrollment_figures)
+        register_hours(selectors.enrollment_hours)
         register_upcoming_sessions(selectors.upcoming_sessions_of)

@@ -1,5 +1,10 @@
-"""Hours and rates: computed over past, non-cancelled, marked sessions only."""
+"""Hours and rates: computed over past, non-cancelled, marked sessions only.
 
+Hours are *realised* only on sessions whose sheet is locked (countersigned): that is what a
+funder pays and what documents print. Marks of sheets still open count as *provisional* hours,
+which pages and the API may show, labelled as such, and which no document ever prints."""
+
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -14,20 +19,27 @@ HUNDRED = Decimal(100)
 class AttendanceFigures:
     sessions_marked: int = 0
     weight_total: Decimal = Decimal(0)
+    # On locked sheets only (realised); the same on open sheets (provisional).
     minutes_attended: int = 0
+    minutes_provisional: int = 0
 
     def add(self, mark) -> None:
         self.add_values(weight=mark.status.weight, attended=mark.status.attended,
                         duration_minutes=mark.session.duration_minutes,
-                        minutes_late=mark.minutes_late)
+                        minutes_late=mark.minutes_late,
+                        locked=mark.session.locked_at is not None)
 
     def add_values(self, *, weight: Decimal, attended: bool, duration_minutes: int,
-                   minutes_late: int) -> None:
+                   minutes_late: int, locked: bool) -> None:
         self.sessions_marked += 1
         self.weight_total += weight
         if attended:
             # Late arrival subtracts its minutes from the hours attended.
-            self.minutes_attended += max(duration_minutes - minutes_late, 0)
+            minutes = max(duration_minutes - minutes_late, 0)
+            if locked:
+                self.minutes_attended += minutes
+            else:
+                self.minutes_provisional += minutes
 
     @property
     def rate(self) -> Decimal | None:
@@ -37,7 +49,28 @@ class AttendanceFigures:
 
     @property
     def hours(self) -> Decimal:
-        return (Decimal(self.minutes_attended) / 60).quantize(Decimal("0.01"))
+        """Realised hours: attended sessions whose sheet is locked."""
+        return _hours(self.minutes_attended)
+
+    @property
+    def hours_provisional(self) -> Decimal:
+        """Hours attended on sheets not locked yet: they may still change."""
+        return _hours(self.minutes_provisional)
+
+    @property
+    def hours_total(self) -> Decimal:
+        """Realised and provisional: what pages show, the provisional part labelled."""
+        return _hours(self.minutes_attended + self.minutes_provisional)
+
+    def merge(self, other: "AttendanceFigures") -> None:
+        self.sessions_marked += other.sessions_marked
+        self.weight_total += other.weight_total
+        self.minutes_attended += other.minutes_attended
+        self.minutes_provisional += other.minutes_provisional
+
+
+def _hours(minutes: int) -> Decimal:
+    return (Decimal(minutes) / 60).quantize(Decimal("0.01"))
 
 
 def counted_marks(now=None):
@@ -50,17 +83,18 @@ def counted_marks(now=None):
 # What a mark contributes to the figures: plain values, so that a dashboard of many learners
 # builds no model instances (three per mark with select_related).
 MARK_FIGURE_FIELDS = ("learner_id", "session__cohort_id", "status__weight", "status__attended",
-                      "session__start_time", "session__end_time", "minutes_late")
+                      "session__start_time", "session__end_time", "minutes_late",
+                      "session__locked_at")
 
 
 def figures_by_pair(marks) -> dict[tuple[int, int], AttendanceFigures]:
     """{(learner id, cohort id): figures} of counted marks, in one query."""
     figures: dict[tuple[int, int], AttendanceFigures] = {}
     rows = marks.order_by().values_list(*MARK_FIGURE_FIELDS)
-    for learner_id, cohort_id, weight, attended, start, end, minutes_late in rows:
+    for learner_id, cohort_id, weight, attended, start, end, minutes_late, locked_at in rows:
         figures.setdefault((learner_id, cohort_id), AttendanceFigures()).add_values(
             weight=weight, attended=attended, duration_minutes=minutes_between(start, end),
-            minutes_late=minutes_late)
+            minutes_late=minutes_late, locked=locked_at is not None)
     return figures
 
 
@@ -72,8 +106,7 @@ def figures_by_learner(cohort, learners=None, now=None) -> dict[int, AttendanceF
     return {learner_id: figures for (learner_id, _), figures in figures_by_pair(marks).items()}
 
 
-def enrollment_figures(enrollments) -> dict[int, tuple[Decimal | None, Decimal | None]]:
-    """{enrolment id: (rate, hours)} for enrolments in cohorts, in one query."""
+def _figures_of_enrollments(enrollments) -> dict[int, AttendanceFigures]:
     in_cohort = [enrollment for enrollment in enrollments if enrollment.cohort_id]
     if not in_cohort:
         return {}
@@ -81,12 +114,80 @@ def enrollment_figures(enrollments) -> dict[int, tuple[Decimal | None, Decimal |
         session__cohort__in={e.cohort_id for e in in_cohort},
         learner__in={e.learner_id for e in in_cohort},
     ))
-    result = {}
-    for enrollment in in_cohort:
-        figures = by_pair.get((enrollment.learner_id, enrollment.cohort_id))
-        if figures:
-            result[enrollment.pk] = (figures.rate, figures.hours)
+    return {enrollment.pk: by_pair[(enrollment.learner_id, enrollment.cohort_id)]
+            for enrollment in in_cohort
+            if (enrollment.learner_id, enrollment.cohort_id) in by_pair}
+
+
+def enrollment_figures(enrollments) -> dict[int, tuple[Decimal | None, Decimal | None]]:
+    """{enrolment id: (rate, realised hours)} for enrolments in cohorts, in one query."""
+    return {pk: (figures.rate, figures.hours)
+            for pk, figures in _figures_of_enrollments(enrollments).items()}
+
+
+def enrollment_hours(enrollments) -> dict[int, tuple[Decimal | None, Decimal, Decimal]]:
+    """{enrolment id: (rate, realised hours, provisional hours)}, in one query. Realised:
+    attended sessions whose sheet is locked; provisional: attended sessions whose sheet is
+    still open. An enrolment without a marked session is absent (unknown rate, 0 h)."""
+    return {pk: (figures.rate, figures.hours, figures.hours_provisional)
+            for pk, figures in _figures_of_enrollments(enrollments).items()}
+
+
+@dataclass
+class RealisedAttendance:
+    """What a document about an enrolment prints of its attendance."""
+
+    hours: Decimal = Decimal("0.00")
+    hours_provisional: Decimal = Decimal("0.00")
+    first_date: datetime.date | None = None  # first attended session on a locked sheet
+    last_date: datetime.date | None = None  # last one
+
+
+def realised_attendance(enrollment, now=None) -> RealisedAttendance:
+    """Realised and provisional hours of an enrolment and the dates of its first and last
+    attended sessions on locked sheets, in one query. (Its sheets still open:
+    open_sheets_of.)"""
+    result = RealisedAttendance()
+    if not enrollment.cohort_id:
+        return result
+    figures = AttendanceFigures()
+    rows = (counted_marks(now).filter(session__cohort_id=enrollment.cohort_id,
+                                      learner_id=enrollment.learner_id)
+            .order_by().values_list("status__weight", "status__attended", "session__date",
+                                    "session__start_time", "session__end_time",
+                                    "minutes_late", "session__locked_at"))
+    attended_days = []
+    for weight, attended, day, start, end, minutes_late, locked_at in rows:
+        figures.add_values(weight=weight, attended=attended,
+                           duration_minutes=minutes_between(start, end),
+                           minutes_late=minutes_late, locked=locked_at is not None)
+        if attended and locked_at is not None:
+            attended_days.append(day)
+    result.hours, result.hours_provisional = figures.hours, figures.hours_provisional
+    if attended_days:
+        result.first_date, result.last_date = min(attended_days), max(attended_days)
     return result
+
+
+def open_sheets_of_cohort(cohort, now=None) -> list[Session]:
+    """The cohort's past, non-cancelled sessions whose sheet is not locked yet, oldest
+    first."""
+    return list(Session.objects.scheduled().past(now)
+                .filter(cohort=cohort, locked_at__isnull=True)
+                .order_by("date", "start_time", "pk"))
+
+
+def open_sheets_of(enrollment, now=None) -> list[Session]:
+    """The past, non-cancelled sessions of the enrolment's cohort whose sheet is not locked
+    yet, from the day of enrolment on: the hours they hold are provisional until a trainer
+    countersigns them. Oldest first."""
+    if not enrollment.cohort_id:
+        return []
+    enrolled_on = timezone.localdate(enrollment.enrolled_at)
+    return list(Session.objects.scheduled().past(now)
+                .filter(cohort_id=enrollment.cohort_id, locked_at__isnull=True,
+                        date__gte=enrolled_on)
+                .order_by("date", "start_time", "pk"))
 
 
 def upcoming_sessions_of(learner, limit: int) -> list[Session]:

@@ -222,10 +222,13 @@ def _rows_on(by_learner, learner_id: int, day: datetime.date):
 
 def _add_hours(by_learner, learner_ids, start, end) -> None:
     """Hours attended: past, non-cancelled sessions marked with an "attended" status, minus
-    the minutes late — the same rule as the attendance figures, in one query."""
+    the minutes late, on locked sheets only (realised hours: what a funder is shown never
+    counts a sheet that may still change) — the same rule as the attendance figures, in one
+    query."""
     if not learner_ids:
         return
     marks = (counted_marks().filter(learner_id__in=learner_ids, status__attended=True,
+                                    session__locked_at__isnull=False,
                                     session__date__gte=start, session__date__lte=end)
              .values_list("learner_id", "session__date", "session__start_time",
                           "session__end_time", "minutes_late"))

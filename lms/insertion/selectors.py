@@ -124,11 +124,9 @@ def _attendance_by_learner(learner_ids) -> dict[int, tuple[Decimal | None, Decim
                               .filter(Exists(enrolled)))
     totals: dict[int, AttendanceFigures] = {}
     for (learner_id, _cohort_id), figures in by_pair.items():
-        total = totals.setdefault(learner_id, AttendanceFigures())
-        total.sessions_marked += figures.sessions_marked
-        total.weight_total += figures.weight_total
-        total.minutes_attended += figures.minutes_attended
-    return {learner_id: (total.rate, total.hours) for learner_id, total in totals.items()}
+        totals.setdefault(learner_id, AttendanceFigures()).merge(figures)
+    # A page: the hours of sheets still open count too (the trainee file says which part).
+    return {learner_id: (total.rate, total.hours_total) for learner_id, total in totals.items()}
 
 
 def trainee_alerts(trainee, *, contract_end, last_interview, last_streak_alert,

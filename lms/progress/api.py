@@ -30,7 +30,7 @@ from lms.accounts.models import User
 from lms.core.filters import IdFilter
 
 from . import services
-from .completion import attendance_figures, module_is_complete
+from .completion import attendance_hours, module_is_complete
 from .enums import AssessmentKind, CompletionSource, EnrollmentSource, EnrollmentStatus
 from .models import CompetenceAssessment, Enrollment, LessonCompletion
 from .permissions import can_manage_cohort, can_manage_path, is_manager
@@ -398,6 +398,7 @@ class EnrollmentProgress:
     modules_total: int
     attendance_rate: Decimal | None
     attended_hours: Decimal | None
+    hours_provisional: Decimal | None
     missing: list[str]
     next_lesson: LessonPage | None
     competences: list[CompetenceProfileItem]
@@ -431,7 +432,7 @@ def my_progress(learner) -> list[EnrollmentProgress]:
                    .select_related("competence__area__framework"))
     levels = latest_levels_by_kind(
         [learner], {row.competence_id for row in [*targets, *requirements]})
-    attendance = attendance_figures(enrollments)
+    attendance = attendance_hours(enrollments)
 
     def level(competence_id, kind):
         return levels.get((learner.pk, competence_id, kind))
@@ -451,7 +452,7 @@ def my_progress(learner) -> list[EnrollmentProgress]:
         for module in path_modules:
             if module.required and not module_is_complete(lessons_of[module.path], done):
                 missing.append(_("Module not complete: %(title)s") % {"title": module.title})
-        rate, hours = attendance.get(enrollment.pk, (None, None))
+        rate, hours, provisional = attendance.get(enrollment.pk, (None, None, None))
         if path.min_attendance_rate is not None:
             if rate is None:
                 missing.append(_("No attendance recorded yet"))
@@ -493,6 +494,7 @@ def my_progress(learner) -> list[EnrollmentProgress]:
             modules_total=len(path_modules),
             attendance_rate=rate,
             attended_hours=hours,
+            hours_provisional=provisional,
             missing=missing,
             next_lesson=next((lesson for lesson in path_lessons if lesson.pk not in done), None),
             competences=profile,

@@ -31,7 +31,23 @@ def attendance_rate(enrollment) -> Decimal | None:
 
 
 def attended_hours(enrollment) -> Decimal | None:
+    """Realised hours: attended sessions whose sheet is locked."""
     return attendance_figures([enrollment]).get(enrollment.pk, (None, None))[1]
+
+
+# {enrolment id: (rate, realised hours, provisional hours)}: realised on locked sheets,
+# provisional on sheets still open (pages and the API show both, labelled; documents print
+# only the realised ones). In the same number of queries as attendance_figures.
+AttendanceHours = Callable[[list], dict[int, tuple[Decimal | None, Decimal, Decimal]]]
+
+
+def register_hours(hours: AttendanceHours) -> None:
+    _providers["hours"] = hours
+
+
+def attendance_hours(enrollments) -> dict[int, tuple[Decimal | None, Decimal, Decimal]]:
+    provider = _providers.get("hours")
+    return provider(list(enrollments)) if provider else {}
 
 
 @dataclass

@@ -186,8 +186,17 @@ class EnrollmentProgressSerializer(serializers.Serializer):
     modules_total = serializers.IntegerField()
     attendance_rate = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True,
                                                help_text=_("Percentage; null when unknown."))
-    attended_hours = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True,
-                                              help_text=_("Null when unknown."))
+    attended_hours = serializers.DecimalField(
+        max_digits=7, decimal_places=2, allow_null=True,
+        help_text=_("Realised hours (same as hours_realised); null when unknown."))
+    hours_realised = serializers.DecimalField(
+        source="attended_hours", max_digits=7, decimal_places=2, allow_null=True,
+        help_text=_("Hours attended on sessions whose sheet is locked (countersigned): the "
+                    "hours documents print. Null when no session is marked."))
+    hours_provisional = serializers.DecimalField(
+        max_digits=7, decimal_places=2, allow_null=True,
+        help_text=_("Hours attended on sessions whose sheet is still open: they may change "
+                    "and no document prints them. Null when no session is marked."))
     complete = serializers.BooleanField(help_text=_("The path's completion rule holds."))
     missing = serializers.ListField(child=serializers.CharField(),
                                     help_text=_("What the completion rule still lacks."))

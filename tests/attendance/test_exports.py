@@ -5,9 +5,10 @@ import datetime
 import io
 
 import pytest
+from django.utils import timezone as django_timezone
 from openpyxl import load_workbook
 
-from lms.attendance.models import Attendance, AttendanceStatus
+from lms.attendance.models import Attendance, AttendanceStatus, Session
 from tests.accounts.factories import LearnerFactory, TrainerFactory
 from tests.attendance.factories import SessionFactory
 from tests.progress.factories import EnrollmentFactory
@@ -65,6 +66,9 @@ def sheet(path, cohort):
         Attendance(session=afternoon, learner=zoe, status=None, comment="?"),
         Attendance(session=last, learner=zoe, status=status["present"]),
     ])
+    # Countersigned: the hours of a funder export are those of locked sheets only.
+    Session.objects.filter(pk__in=[morning.pk, afternoon.pk, last.pk]).update(
+        locked_at=django_timezone.now())
     return {"sessions": [morning, afternoon, last], "cancelled": cancelled,
             "alice": alice, "zoe": zoe}
 

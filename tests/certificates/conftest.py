@@ -1,8 +1,12 @@
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from lms.accounts.models import Organisation
 from lms.progress.enums import EnrollmentStatus
 from lms.progress.services import enrollment_set_status
+from tests.documents_setup import attended_session, ready_to_sign
 
 
 @pytest.fixture(autouse=True)
@@ -12,6 +16,8 @@ def _media(settings, tmp_path):
 
 @pytest.fixture
 def organisation(db):
+    """An organisation that can sign documents: signatory, signature and stamp (the
+    Ministry's model; document_request refuses without)."""
     organisation = Organisation.load()
     organisation.name = "C-Num"
     organisation.legal_name = "Association C-Num"
@@ -19,10 +25,18 @@ def organisation(db):
     organisation.postcode, organisation.city = "79000", "Niort"
     organisation.siret, organisation.nda = "73282932000074", "75790123479"
     organisation.signatory_name, organisation.signatory_title = "Nathalie Giraud", "Directrice"
-    organisation.save()
-    return organisation
+    return ready_to_sign(organisation)
 
 
 @pytest.fixture
-def completed(enrollment, organisation, lesson):
+def attended(enrollment, trainer):
+    """The enrolment's learner attended one 3-hour session, its sheet locked: 3 realised
+    hours. Enrolled before it."""
+    enrollment.enrolled_at = timezone.now() - datetime.timedelta(days=200)
+    enrollment.save(update_fields=["enrolled_at"])
+    return attended_session(enrollment, by=trainer)
+
+
+@pytest.fixture
+def completed(enrollment, organisation, lesson, attended):
     return enrollment_set_status(enrollment=enrollment, status=EnrollmentStatus.COMPLETED)

@@ -137,7 +137,7 @@ def test_week_sheet_through_the_api(api, cohort, trainer, other_trainer, organis
             # Dated out of the tested week and of the week before (both checked above):
             # the factory's default date, yesterday, falls in it on Mondays.
             ({"session": SessionFactory(
-                cohort=cohort, date=monday + datetime.timedelta(days=14)).pk}, "session")):
+                cohort=cohort, date=monday - datetime.timedelta(days=14)).pk}, "session")):
         response = api.post("/api/v1/documents/", {**sheet, **wrong}, format="json")
         assert response.status_code == 400, (wrong, response.content)
         assert field in response.json(), (wrong, response.json())

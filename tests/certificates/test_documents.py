@@ -13,6 +13,7 @@ from certificates.models import CODE_ALPHABET, Document
 from lms.accounts.models import Organisation
 from lms.progress.enums import EnrollmentStatus
 from tests.accounts.factories import LearnerFactory, TrainerFactory
+from tests.documents_setup import attended_session
 from tests.progress.factories import EnrollmentFactory
 
 NAMES = [
@@ -65,6 +66,7 @@ def test_names_in_every_script_come_out_in_the_pdf(organisation, path, cohort, l
     for first, last in NAMES:
         learner = LearnerFactory(first_name=first, last_name=last)
         enrollment = EnrollmentFactory(learner=learner, path=path, cohort=cohort)
+        attended_session(enrollment, by=trainer)  # a certificate needs realised hours
         document = issue(django_capture_on_commit_callbacks, kind=DocumentKind.CERTIFICATE,
                          by=trainer, enrollment=enrollment)
         text = pdf_text(document)
@@ -244,7 +246,7 @@ def test_learner_downloads_own_document_only(completed, trainer, client,
 def test_bulk_for_a_cohort_with_progress_and_zip(completed, path, cohort, trainer, client,
                                                  django_capture_on_commit_callbacks):
     for _ in range(2):
-        EnrollmentFactory(path=path, cohort=cohort)
+        attended_session(EnrollmentFactory(path=path, cohort=cohort), by=trainer)
     client.force_login(trainer)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/certificats/groupes/{cohort.pk}/lot/",

@@ -223,10 +223,13 @@ def test_the_page_of_a_document_outside_any_group_leads_back_to_its_path(
         client, path, organisation, manager, django_capture_on_commit_callbacks):
     from tests.progress.factories import EnrollmentFactory
 
+    # An attestation (a certificate would need realised hours, which an enrolment outside
+    # any group has none of), issued by a manager's override.
     enrollment = EnrollmentFactory(path=path, cohort=None)
     with django_capture_on_commit_callbacks(execute=True):
-        document = services.document_request(kind=DocumentKind.CERTIFICATE, by=manager,
-                                             enrollment=enrollment)
+        document = services.document_request(kind=DocumentKind.ATTESTATION, by=manager,
+                                             enrollment=enrollment,
+                                             override_reason="Parcours suivi hors groupe")
     client.force_login(manager)
     page = client.get(f"/certificats/documents/{document.pk}/")
     assert page.status_code == 200

@@ -50,6 +50,7 @@ from lms.insertion.models import (
 from lms.progress.models import EnrollmentStatusChange, LessonCompletion, QuizAttempt
 from tests.accounts.factories import LearnerFactory
 from tests.attendance.factories import SessionFactory
+from tests.documents_setup import attended_session
 from tests.insertion.factories import ProgrammeFactory, TraineeFactory
 from tests.progress.factories import EnrollmentFactory, ValidationFactory
 
@@ -385,6 +386,7 @@ def test_co_financed_programmes_keep_documents_ten_years(person, manager, cohort
 @pytest.mark.django_db
 def test_a_real_certificate_stays_verifiable(organisation_name, enrollment, manager, client,
                                              django_capture_on_commit_callbacks):
+    attended_session(enrollment, by=manager)  # a certificate states realised hours
     with django_capture_on_commit_callbacks(execute=True):
         document = documents.document_request(kind=DocumentKind.CERTIFICATE,
                                               enrollment=enrollment)
@@ -399,6 +401,7 @@ def test_a_real_certificate_stays_verifiable(organisation_name, enrollment, mana
 @pytest.mark.django_db
 def test_nothing_new_is_issued_in_an_erased_name(organisation_name, enrollment, manager,
                                                  django_capture_on_commit_callbacks):
+    attended_session(enrollment, by=manager)  # a certificate states realised hours
     with django_capture_on_commit_callbacks(execute=True):
         kept = documents.document_request(kind=DocumentKind.CERTIFICATE, enrollment=enrollment)
     pending = documents.document_request(kind=DocumentKind.ATTESTATION, by=manager,
@@ -458,10 +461,12 @@ def test_a_sheet_being_made_during_an_erasure_is_made_again(organisation_name, e
 @pytest.fixture
 def organisation_name(db):
     from lms.accounts.models import Organisation
+    from tests.documents_setup import ready_to_sign
 
     organisation = Organisation.load()
     organisation.legal_name = "Association C-Num"
     organisation.save()
+    ready_to_sign(organisation)  # attestations and certificates need a signatory
     return organisation.legal_name
 
 

@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.db import connection, connections
 
 from lms.accounts.models import Organisation
+from tests.documents_setup import ready_to_sign
 from tests.e2e.helpers import (
     AXE_JS,
     CHROMIUM,
@@ -109,8 +110,8 @@ def organisation(db):
     organisation.postcode, organisation.city = "79000", "Niort"
     organisation.siret, organisation.nda = "73282932000074", "75790123479"
     organisation.signatory_name, organisation.signatory_title = "Nathalie Giraud", "Directrice"
-    organisation.save()
-    return organisation
+    # With a signature and a stamp: attestations and certificates need them.
+    return ready_to_sign(organisation)
 
 
 def pytest_terminal_summary(terminalreporter):

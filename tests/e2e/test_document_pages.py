@@ -12,6 +12,7 @@ from lms.progress.enums import EnrollmentStatus
 from lms.progress.services import enrollment_set_status
 from tests.accounts.factories import PASSWORD, ManagerFactory
 from tests.attendance.factories import SessionFactory
+from tests.documents_setup import attended_session
 from tests.e2e.helpers import SMALL_PHONE, Journey, log_in
 
 FITS_WIDTH_JS = "() => document.documentElement.scrollWidth <= window.innerWidth"
@@ -24,6 +25,7 @@ def test_manager_document_pages_at_360px(live_server, new_page, organisation, en
     monday = today - datetime.timedelta(days=today.weekday() + 7)
     SessionFactory(cohort=cohort, trainer=trainer, date=monday + datetime.timedelta(days=1))
     enrollment_set_status(enrollment=enrollment, status=EnrollmentStatus.COMPLETED)
+    attended_session(enrollment, by=trainer)  # a certificate states realised hours
     certificate = services.document_request(kind=DocumentKind.CERTIFICATE, by=trainer,
                                             enrollment=enrollment)
     certificate.refresh_from_db()

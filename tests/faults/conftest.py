@@ -19,6 +19,7 @@ from django.conf import settings
 from lms.accounts.models import Organisation
 from lms.celery import app
 from tests.celery_worker import ROOT, _database_url, _reset_producer_pool, wait_for
+from tests.documents_setup import ready_to_sign
 
 
 def _free_port() -> int:
@@ -186,8 +187,8 @@ def organisation(db):
     organisation.postcode, organisation.city = "79000", "Niort"
     organisation.siret, organisation.nda = "73282932000074", "75790123479"
     organisation.signatory_name, organisation.signatory_title = "Nathalie Giraud", "Directrice"
-    organisation.save()
-    return organisation
+    # With a signature and a stamp: attestations and certificates need them.
+    return ready_to_sign(organisation)
 
 
 def timed(function, *args, **kwargs):

@@ -14,6 +14,7 @@ from certificates import services
 from certificates.enums import DocumentKind, DocumentStatus
 from certificates.models import Document
 from tests.celery_worker import celery_worker, wait_for
+from tests.documents_setup import attended_session
 from tests.faults.conftest import fault_worker, producer_on, timed
 from tests.progress.factories import EnrollmentFactory
 
@@ -47,6 +48,8 @@ def assert_issued_once(document: Document) -> Document:
 def test_asked_for_while_redis_is_down_then_issued_once_when_it_is_back(
         redis_server, queue, enrollment, organisation, trainer, client):
     other = EnrollmentFactory(path=enrollment.path, cohort=enrollment.cohort)
+    for certified in (enrollment, other):  # a certificate states realised hours
+        attended_session(certified, by=trainer)
     api = APIClient()
     api.force_authenticate(trainer)
     client.force_login(trainer)
@@ -81,6 +84,7 @@ def test_asked_for_while_redis_is_down_then_issued_once_when_it_is_back(
 
 def test_a_render_child_killed_mid_render_is_retried_into_one_document(
         redis_server, queue, enrollment, organisation, trainer, tmp_path):
+    attended_session(enrollment, by=trainer)  # a certificate states realised hours
     with producer_on(redis_server.url, queue=queue), fault_worker(
             broker_url=redis_server.url, queue=queue, log=tmp_path / "worker.log",
             render_delay=RENDER_DELAY) as worker:
@@ -101,6 +105,7 @@ def test_a_render_child_killed_mid_render_is_retried_into_one_document(
 
 def test_a_worker_killed_whole_mid_render_is_redelivered_to_the_next_one(
         redis_server, queue, enrollment, organisation, trainer, tmp_path):
+    attended_session(enrollment, by=trainer)  # a certificate states realised hours
     log = tmp_path / "worker.log"
     with producer_on(redis_server.url, queue=queue):
         with fault_worker(broker_url=redis_server.url, queue=queue, log=log,

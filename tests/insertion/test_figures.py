@@ -86,6 +86,8 @@ def data(programme, staff, path, cohort, referential, statuses):
                              notes="Très confidentiel")
 
     def session(day, start=9, end=12, **kwargs):
+        # Countersigned: the figures count realised hours, those of locked sheets only.
+        kwargs.setdefault("locked_at", datetime.datetime(2025, 12, 31, tzinfo=datetime.UTC))
         return SessionFactory(cohort=cohort, date=day, start_time=datetime.time(start),
                               end_time=datetime.time(end), **kwargs)
 

@@ -599,6 +599,10 @@ def attendance(monkeypatch):
     monkeypatch.setitem(completion._providers, "figures", lambda enrollments: {
         enrollment.pk: figures[enrollment.pk] for enrollment in enrollments
         if enrollment.pk in figures})
+    # The same, as the hours provider answers them: (rate, realised, provisional hours).
+    monkeypatch.setitem(completion._providers, "hours", lambda enrollments: {
+        enrollment.pk: (*figures[enrollment.pk], None) for enrollment in enrollments
+        if enrollment.pk in figures})
     return figures
 
 
