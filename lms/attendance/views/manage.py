@@ -16,12 +16,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from lms.accounts.models import User
 from lms.cohorts.models import Cohort
 from lms.progress.enums import EnrollmentStatus
 from lms.progress.permissions import is_manager
 
-from .. import exports, services
-from ..models import Session
+from .. import audit, exports, services
+from ..models import AttendanceChange, Session
 from ..selectors import figures_by_learner
 
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
@@ -244,6 +245,37 @@ def cohort_export_csv(request, cohort_id):
                    content_type=exports.CSV_CONTENT_TYPE, build=exports.sheet_csv)
 
 
+def _history_page(request, *, cohort, rows, session=None, learner=None):
+    return render(request, "attendance/manage/history.html", {
+        "cohort": cohort, "rows": rows, "session": session, "learner": learner,
+    })
+
+
+@login_required
+@require_GET
+def session_history(request, cohort_id, session_id):
+    """Every change of a session's sheet: before/after, who, when, why."""
+    cohort = _cohort_or_404(request, cohort_id)
+    session = get_object_or_404(Session.objects.select_related("trainer"), cohort=cohort,
+                                pk=session_id)
+    return _history_page(request, cohort=cohort, session=session,
+                         rows=audit.session_history(session))
+
+
+@login_required
+@require_GET
+def learner_history(request, cohort_id, learner_id):
+    """Every change of one learner's marks and signatures in the cohort."""
+    cohort = _cohort_or_404(request, cohort_id)
+    # Withdrawn learners and those moved to another cohort keep their history here.
+    learner = get_object_or_404(User.objects.filter(
+        Q(enrollments__cohort=cohort)
+        | Q(pk__in=AttendanceChange.objects.filter(session__cohort=cohort).values("learner_id"))
+    ).distinct(), pk=learner_id)
+    return _history_page(request, cohort=cohort, learner=learner,
+                         rows=audit.learner_history(cohort, learner))
+
+
 urlpatterns = [
     url("groupes/", cohort_list, name="cohort_list"),
     url("groupes/<int:cohort_id>/", cohort_detail, name="cohort_detail"),
@@ -253,4 +285,8 @@ urlpatterns = [
         name="cohort_sessions_recurring"),
     url("groupes/<int:cohort_id>/seances/<int:session_id>/annuler/", cohort_session_cancel,
         name="cohort_session_cancel"),
+    url("groupes/<int:cohort_id>/seances/<int:session_id>/historique/", session_history,
+        name="session_history"),
+    url("groupes/<int:cohort_id>/apprenants/<int:learner_id>/historique/", learner_history,
+        name="learner_history"),
 ]
