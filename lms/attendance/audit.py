@@ -88,14 +88,14 @@ def _parse_instant(text: str) -> datetime.datetime | None:
 class _Names:
     """Labels of what entries refer to by id or code, read once for all the entries."""
 
-    def __init__(self, entries):
-        session_entries = [entry for entry in entries if entry.learner_id is None]
+    def __init__(self, entries_and_keys):
+        entries = [entry for entry, _keys in entries_and_keys]
         ids = {"cohort": set(), "module": set(), "trainer": set(), "locked_by": set()}
-        for entry in session_entries:
-            for state in (entry.before, entry.after):
-                for key, found in ids.items():
-                    if state.get(key) is not None:
-                        found.add(state[key])
+        for entry, keys in entries_and_keys:
+            for state in (entry.before or {}, entry.after or {}):
+                for key in keys:
+                    if key in ids and state.get(key) is not None:
+                        ids[key].add(state[key])
         self.statuses = dict(AttendanceStatus.objects.values_list("code", "label")) \
             if entries else {}
         self.by_key = {"cohort": {}, "module": {}, "trainer": {}, "locked_by": {}}
@@ -146,18 +146,21 @@ def _what(entry: AttendanceChange) -> str:
     return label
 
 
+def _shown_keys(entry: AttendanceChange) -> list[str]:
+    before, after = entry.before or {}, entry.after or {}
+    if entry.learner_id is None and entry.kind in (ChangeKind.COUNTERSIGNATURE,
+                                                   ChangeKind.BASELINE):
+        return [key for key in LOCK_FIELDS if key in after]
+    return [key for key in FIELD_LABELS
+            if (key in before or key in after) and before.get(key) != after.get(key)]
+
+
 def audit_rows(entries) -> list[AuditRow]:
-    entries = list(entries)
-    names = _Names(entries)
+    entries_and_keys = [(entry, _shown_keys(entry)) for entry in entries]
+    names = _Names(entries_and_keys)
     rows = []
-    for entry in entries:
+    for entry, keys in entries_and_keys:
         before, after = entry.before or {}, entry.after or {}
-        if entry.learner_id is None and entry.kind in (ChangeKind.COUNTERSIGNATURE,
-                                                       ChangeKind.BASELINE):
-            keys = [key for key in LOCK_FIELDS if key in after]
-        else:
-            keys = [key for key in FIELD_LABELS
-                    if (key in before or key in after) and before.get(key) != after.get(key)]
         lines = [ChangeLine(label=str(FIELD_LABELS[key]), before=names.text(key, before.get(key)),
                             after=names.text(key, after.get(key))) for key in keys]
         rows.append(AuditRow(entry=entry, what=_what(entry), lines=lines))
