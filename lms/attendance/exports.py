@@ -125,7 +125,7 @@ def _history_sheet(workbook, cohort, *, bold) -> None:
     from openpyxl.styles import Alignment
 
     history = workbook.create_sheet(_sheet_title(_("History")))
-    history.append([_("When"), _("Session"), _("Learner"), _("Change"), _("Before"),
+    history.append([_("When"), _("Session"), _("Learner"), _("What changed"), _("Before"),
                     _("After"), _("By"), _("Reason")])
     for row in cohort_history(cohort):
         history.append([

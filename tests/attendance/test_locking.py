@@ -37,7 +37,7 @@ def last_entry(session):
 
 def test_nobody_cancels_a_locked_sheet_without_an_amendment(locked, trainer, manager):
     for user in (trainer, manager):
-        with pytest.raises(ValidationError, match="amendment"):
+        with pytest.raises(ValidationError, match="avenant|amendment"):
             services.session_cancel(session=locked, by=user, reason="Salle fermée")
     locked.refresh_from_db()
     assert not locked.is_cancelled
