@@ -129,6 +129,8 @@ EXPECTATIONS: dict[str, dict[str, frozenset[str]]] = {
     "attendance:cohort_export_csv": {GET: COHORT_A},
     "attendance:cohort_sessions_recurring": {POST: COHORT_A},
     "attendance:cohort_session_cancel": {POST: COHORT_A},
+    # Amending session A's locked sheet: managers only (an empty body: 400 for them).
+    "attendance:cohort_session_amend": {POST: only(MANAGER)},
     # The audit trail of session A and of the learner in cohort A.
     "attendance:session_history": {GET: COHORT_A},
     "attendance:learner_history": {GET: COHORT_A},

@@ -216,6 +216,37 @@ def test_the_cohort_page_refuses_cancelling_a_locked_sheet(client, locked, train
     assert not locked.is_cancelled
 
 
+def amend_form_data(session, **changes):
+    prefix = f"amend-{session.pk}"
+    data = {"date": session.date.isoformat(), "start_time": "09:00", "end_time": "12:00",
+            "room": session.room, "trainer": session.trainer_id or "", **changes}
+    return {f"{prefix}-{name}": value for name, value in data.items()}
+
+
+def test_a_manager_amends_a_locked_sheet_from_the_cohort_page(client, locked, trainer,
+                                                              manager, cohort):
+    url = f"/emargement/groupes/{cohort.pk}/seances/{locked.pk}/avenant/"
+    client.force_login(trainer)
+    assert "avenant/" not in client.get(f"/emargement/groupes/{cohort.pk}/").text
+    assert client.post(url, amend_form_data(locked, room="B", reason="x")).status_code == 404
+    client.force_login(manager)
+    assert url in client.get(f"/emargement/groupes/{cohort.pk}/").text
+    response = client.post(url, amend_form_data(locked, room="Salle 2"))
+    assert response.status_code == 400  # no reason
+    response = client.post(url, amend_form_data(locked, reason="Rien"))
+    assert response.status_code == 400  # nothing changed
+    locked.refresh_from_db()
+    assert locked.room == "Salle 1"
+    response = client.post(url, amend_form_data(locked, room="Salle 2", cancelled="on",
+                                                reason="Séance jamais tenue"))
+    assert response.status_code == 302
+    locked.refresh_from_db()
+    assert locked.room == "Salle 2" and locked.is_cancelled and locked.is_locked
+    entry = last_entry(locked)
+    assert entry.amendment and entry.reason == "Séance jamais tenue"
+    assert set(entry.after) == {"room", "cancelled_at", "cancel_reason"}
+
+
 # --- Wagtail admin ---------------------------------------------------------------------------
 
 
