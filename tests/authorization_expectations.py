@@ -131,6 +131,11 @@ EXPECTATIONS: dict[str, dict[str, frozenset[str]]] = {
     "attendance:cohort_export_csv": {GET: COHORT_A},
     "attendance:cohort_sessions_recurring": {POST: COHORT_A},
     "attendance:cohort_session_cancel": {POST: COHORT_A},
+    # Amending session A's locked sheet: managers only (an empty body: 400 for them).
+    "attendance:cohort_session_amend": {POST: only(MANAGER)},
+    # The audit trail of session A and of the learner in cohort A.
+    "attendance:session_history": {GET: COHORT_A},
+    "attendance:learner_history": {GET: COHORT_A},
 
     # Documents (/certificats/, /verify/) -----------------------------------------------------
     # The learner's certificate.
@@ -182,6 +187,8 @@ EXPECTATIONS: dict[str, dict[str, frozenset[str]]] = {
     "session-recurring": {POST: ANY_TRAINER},
     "session-detail": {GET: LEARNER_RECORD},
     "session-cancel": {POST: COHORT_A},
+    # Amending a session (a locked sheet's only way to change): managers.
+    "session-amend": {POST: only(MANAGER)},
     # Sent a wrong code: the learner of the session gets a 400, anybody else is refused.
     "session-check-in": {POST: only(LEARNER)},
     "session-lock": {POST: COHORT_A},

@@ -30,6 +30,7 @@ from .models import AbsenceNotice, Attendance, Session
 from .serializers import (
     AbsenceNoticeCreateSerializer,
     AbsenceNoticeSerializer,
+    AmendSerializer,
     AttendanceDetailSerializer,
     AttendanceSerializer,
     CancelSerializer,
@@ -41,6 +42,7 @@ from .serializers import (
     RollCallResultSerializer,
     RollCallSerializer,
     SessionCreateSerializer,
+    SessionDetailSerializer,
     SessionSerializer,
 )
 
@@ -301,7 +303,12 @@ class SessionFilter(django_filters.FilterSet):
 
 @extend_schema_view(
     list=extend_schema(summary="List the sessions you may see"),
-    retrieve=extend_schema(summary="Read a session"),
+    retrieve=extend_schema(
+        summary="Read a session, with the verification of its sheet's hash chain",
+        description="`chain.intact` is false when an entry of the sheet's audit trail or one "
+                    "of its marks was changed outside the application; `altered_entry` names "
+                    "the first entry found altered.",
+        responses=SessionDetailSerializer),
     create=extend_schema(
         summary="Schedule a session (trainers of the cohort, managers)",
         request=SessionCreateSerializer, responses={201: SessionSerializer},
@@ -327,6 +334,8 @@ class SessionViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveM
             "roll_call": RollCallSerializer,
             "check_in": CheckInSerializer,
             "lock": LockSerializer,
+            "amend": AmendSerializer,
+            "retrieve": SessionDetailSerializer,
         }.get(self.action, SessionSerializer)
 
     def _planned(self) -> dict:
@@ -368,8 +377,11 @@ class SessionViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveM
         return Response(SessionSerializer(sessions, many=True).data,
                         status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Cancel a session, saying why", request=CancelSerializer,
-                   responses=SessionSerializer)
+    @extend_schema(
+        summary="Cancel a session, saying why",
+        description="A locked sheet proves the session took place: only a manager cancels it, "
+                    "as an amendment whose reason is the one given (400 for anybody else).",
+        request=CancelSerializer, responses=SessionSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         session = self.get_object()
@@ -378,9 +390,33 @@ class SessionViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveM
         if session.is_cancelled:
             raise exceptions.ValidationError(
                 {"non_field_errors": [_("This session is already cancelled.")]})
+        reason = serializer.validated_data["reason"]
         with service_errors():
-            services.session_cancel(session=session, by=request.user,
-                                    reason=serializer.validated_data["reason"])
+            if session.is_locked and is_manager(request.user):
+                services.session_amend(session=session, by=request.user, reason=reason,
+                                       cancelled=True, cancel_reason=reason)
+            else:
+                services.session_cancel(session=session, by=request.user, reason=reason)
+        return Response(self._session_data(session.pk))
+
+    @extend_schema(
+        summary="Amend a session, saying why (managers)",
+        description="Changes the fields sent (date, times, cohort, module, trainer, room, "
+                    "cancellation) and records the amendment, with its reason, in the sheet's "
+                    "audit trail. The only way to change a locked sheet's session; the "
+                    "documents already issued from it are issued again.",
+        request=AmendSerializer, responses=SessionSerializer)
+    @action(detail=True, methods=["post"])
+    def amend(self, request, pk=None):
+        session = self.get_object()
+        if not is_manager(request.user):
+            raise exceptions.PermissionDenied(_("Only a manager amends a session."))
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        reason = changes.pop("reason")
+        with service_errors():
+            services.session_amend(session=session, by=request.user, reason=reason, **changes)
         return Response(self._session_data(session.pk))
 
     @extend_schema(

@@ -16,3 +16,15 @@ class SignatureMethod(models.TextChoices):
 class AlertKind(models.TextChoices):
     ABSENCE_STREAK = "absence_streak", _("Consecutive absences")
     LOW_RATE = "low_rate", _("Attendance rate under the threshold")
+
+
+class ChangeKind(models.TextChoices):
+    """What an entry of a sheet's audit trail (and hash chain) records."""
+
+    MARK = "mark", _("Mark")
+    SIGNATURE = "signature", _("Signature")
+    CHECK_IN = "check_in", _("Check-in")
+    COUNTERSIGNATURE = "countersignature", _("Countersignature and lock")
+    SESSION = "session", _("Session details")
+    # The state found when the chain was introduced, for marks or locks older than it.
+    BASELINE = "baseline", _("State recorded when the chain started")

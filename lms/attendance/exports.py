@@ -13,6 +13,7 @@ from lms.core.spreadsheets import SafeCsvWriter, xlsx_append
 from lms.progress.enums import EnrollmentStatus
 from lms.progress.models import Enrollment
 
+from .audit import cohort_history
 from .models import Attendance, Session
 from .selectors import AttendanceFigures, figures_by_learner
 
@@ -119,6 +120,33 @@ def _sheet_title(name: str) -> str:
     return (cleaned or _("Attendance"))[:31]
 
 
+def _history_sheet(workbook, cohort, *, bold) -> None:
+    """The cohort's audit trail, as the history pages show it."""
+    from openpyxl.styles import Alignment
+
+    history = workbook.create_sheet(_sheet_title(_("History")))
+    history.append([_("When"), _("Session"), _("Learner"), _("What changed"), _("Before"),
+                    _("After"), _("By"), _("Reason")])
+    for row in cohort_history(cohort):
+        history.append([
+            row.when, row.session_text, row.learner_text, row.what,
+            "\n".join(f"{line.label} : {line.before}" for line in row.lines),
+            "\n".join(f"{line.label} : {line.after}" for line in row.lines),
+            row.who, row.entry.reason,
+        ])
+    for line in history.iter_rows(min_row=2):
+        for cell in line:
+            # Free text typed by users is text, never a formula.
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for cell in history[1]:
+        cell.font = bold
+    history.freeze_panes = "A2"
+    for letter, width in zip("ABCDEFGH", (17, 17, 22, 22, 32, 32, 22, 40), strict=True):
+        history.column_dimensions[letter].width = width
+
+
 def sheet_xlsx(sheet: AttendanceSheet) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
@@ -145,6 +173,7 @@ def sheet_xlsx(sheet: AttendanceSheet) -> bytes:
     worksheet.freeze_panes = "C2"
     for column in range(1, worksheet.max_column + 1):
         worksheet.column_dimensions[get_column_letter(column)].width = 18
+    _history_sheet(workbook, sheet.cohort, bold=bold)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

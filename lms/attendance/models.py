@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
-from .enums import AlertKind, HalfDay, SignatureMethod
+from .enums import AlertKind, ChangeKind, HalfDay, SignatureMethod
 
 NOON = datetime.time(13, 0)
 
@@ -132,6 +132,10 @@ class Session(models.Model):
                                   null=True, blank=True, related_name="+")
     countersignature_svg = models.TextField(_("trainer's countersignature"), blank=True)
     countersigned_at = models.DateTimeField(null=True, blank=True)
+    # A change to a proof column of a locked session (date, times, cohort, module, trainer,
+    # room, cancellation) must carry a fresh amendment stamp: the database trigger refuses it
+    # otherwise (see migration 0006). Only lms.attendance.amendments sets it.
+    amended_at = models.DateTimeField(_("amended at"), null=True, blank=True, editable=False)
     checkin_secret = models.CharField(max_length=32, default=new_checkin_secret, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -212,26 +216,36 @@ class Attendance(models.Model):
 
 
 class AttendanceChange(models.Model):
-    """Audit trail of marks and signatures: rows are only inserted (a database trigger refuses
-    updates and deletes)."""
+    """Audit trail of a sheet: marks, signatures, check-ins, the countersignature and the
+    amendments of the session itself. Rows are only inserted (a database trigger refuses
+    updates and deletes), and each one is chained to the previous entry of the same session by
+    SHA-256 (lms.attendance.chain): editing the database outside the application shows."""
 
-    attendance = models.ForeignKey(Attendance, on_delete=models.PROTECT, related_name="changes")
+    # Null for the entries about the session itself (countersignature, amendment).
+    attendance = models.ForeignKey(Attendance, on_delete=models.PROTECT, null=True,
+                                   blank=True, related_name="changes")
     session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="+")
     learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                related_name="+")
+                                null=True, blank=True, related_name="+")
+    kind = models.CharField(max_length=20, choices=ChangeKind.choices, default=ChangeKind.MARK)
+    # A manager's change of a locked sheet, with its reason.
+    amendment = models.BooleanField(default=False)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    null=True, related_name="+")
     changed_at = models.DateTimeField(default=timezone.now)
     reason = models.CharField(max_length=300, blank=True)
     before = models.JSONField(default=dict)
     after = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    entry_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("attendance change")
         ordering = ["changed_at", "pk"]
+        indexes = [models.Index(fields=["session", "id"], name="attendance_change_chain")]
 
     def __str__(self):
-        return f"{self.changed_at:%d/%m/%Y %H:%M} {self.attendance}"
+        return f"{self.changed_at:%d/%m/%Y %H:%M} {self.get_kind_display()}"
 
 
 class AbsenceNotice(models.Model):

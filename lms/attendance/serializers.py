@@ -3,15 +3,17 @@ notices, and the inputs the API hands to lms.attendance.services."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from courses.models import ModulePage, TrainingPathPage
 from lms.accounts.models import User
 from lms.cohorts.models import Cohort
 
+from .chain import session_chain_verify
 from .enums import HalfDay, SignatureMethod
 from .models import AbsenceNotice, Attendance, Session
-from .services import MAX_RECURRING
+from .services import MAX_RECURRING, REASON_MAX_LENGTH
 from .signatures import MAX_STROKES, signature_svg
 
 # A day is the longest a session can last: a larger delay is a typing error.
@@ -121,6 +123,28 @@ class SessionSerializer(serializers.ModelSerializer):
         return _name_or_none(session.trainer)
 
 
+class ChainSerializer(serializers.Serializer):
+    intact = serializers.BooleanField(
+        help_text=_("Whether the sheet's hash chain and its current marks agree."))
+    entries = serializers.IntegerField(help_text=_("Entries in the sheet's audit trail."))
+    altered_entry = serializers.IntegerField(
+        allow_null=True, help_text=_("The first entry found altered, when there is one."))
+    detail = serializers.CharField(help_text=_("What was found altered, or empty."))
+
+
+class SessionDetailSerializer(SessionSerializer):
+    chain = serializers.SerializerMethodField(
+        help_text=_("Tamper evidence: the verification of the sheet's hash chain."))
+
+    class Meta(SessionSerializer.Meta):
+        fields = [*SessionSerializer.Meta.fields, "amended_at", "chain"]
+        read_only_fields = fields
+
+    @extend_schema_field(ChainSerializer)
+    def get_chain(self, session) -> dict:
+        return session_chain_verify(session).as_dict()
+
+
 class _SessionPlanSerializer(serializers.Serializer):
     """What a session and a weekly series have in common."""
 
@@ -164,7 +188,27 @@ class RecurringSessionsSerializer(_SessionPlanSerializer):
 
 
 class CancelSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=300)
+    reason = serializers.CharField(
+        max_length=REASON_MAX_LENGTH,
+        help_text=_("Why the session is cancelled. On a locked sheet (managers only), also "
+                    "the reason of the amendment."))
+
+
+class AmendSerializer(serializers.Serializer):
+    """A manager's amendment: only the fields sent change."""
+
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH,
+                                   help_text=_("Why the sheet is amended (kept in its audit "
+                                               "trail)."))
+    date = serializers.DateField(required=False)
+    start_time = serializers.TimeField(required=False)
+    end_time = serializers.TimeField(required=False)
+    cohort = ScopedCohortField(required=False)
+    module = IdField(queryset=ModulePage.objects.all(), required=False, allow_null=True)
+    trainer = IdField(queryset=User.objects.trainers(), required=False, allow_null=True)
+    room = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    cancelled = serializers.BooleanField(required=False)
+    cancel_reason = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
 
 class LockSerializer(serializers.Serializer):

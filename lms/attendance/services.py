@@ -2,6 +2,7 @@
 a locked sheet changes only by a manager, with a reason."""
 
 import datetime
+import logging
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,7 +15,8 @@ from lms.progress.enums import EnrollmentStatus
 from lms.progress.permissions import is_manager
 
 from . import checkin
-from .enums import SignatureMethod
+from .chain import chain_append, locked_for_chain, session_snapshot
+from .enums import ChangeKind, SignatureMethod
 from .models import (
     AbsenceNotice,
     Attendance,
@@ -23,11 +25,18 @@ from .models import (
     AttendanceStatus,
     Session,
 )
+from .signals import sheet_amended
 from .signatures import signature_svg
 from .validation import absence_dates_check, session_dates_check
 
+logger = logging.getLogger(__name__)
+
 AUDITED_FIELDS = ("status", "minutes_late", "comment", "signature_method", "signed_at")
 MAX_RECURRING = 200
+REASON_MAX_LENGTH = 300
+# What an amendment may change: every proof column of the session but its lock.
+AMENDABLE_FIELDS = ("date", "start_time", "end_time", "cohort", "module", "trainer", "room",
+                    "cancelled", "cancel_reason")
 
 
 def can_take_roll_call(user, session: Session) -> bool:
@@ -76,14 +85,104 @@ def sessions_create_recurring(*, cohort: Cohort, first_date: datetime.date, star
     return Session.objects.bulk_create(sessions)
 
 
+@transaction.atomic
 def session_cancel(*, session: Session, by, reason: str) -> Session:
+    """Cancel a session that has not taken place. A locked sheet proves it took place: only a
+    manager's amendment (session_amend) cancels it."""
     if not can_take_roll_call(by, session):
         raise PermissionDenied
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the session is cancelled.")})
-    session.cancelled_at = timezone.now()
+    session = locked_for_chain().get(pk=session.pk)
+    if session.is_locked:
+        raise ValidationError(_("This sheet is locked: only a manager's amendment, with a "
+                                "reason, can cancel the session."))
+    if session.is_cancelled:
+        raise ValidationError(_("This session is already cancelled."))
+    now = timezone.now()
+    session.cancelled_at = now
     session.cancel_reason = reason.strip()
     session.save(update_fields=["cancelled_at", "cancel_reason"])
+    chain_append(session, [AttendanceChange(
+        kind=ChangeKind.SESSION, changed_by=by, changed_at=now, reason=reason.strip(),
+        before={"cancelled_at": None, "cancel_reason": ""},
+        after={"cancelled_at": session_snapshot(session)["cancelled_at"],
+               "cancel_reason": session.cancel_reason},
+    )])
+    return session
+
+
+def _check_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for amending the sheet.")})
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ValidationError({"reason": _("Keep the reason under %(limit)d characters.")
+                               % {"limit": REASON_MAX_LENGTH}})
+    return reason
+
+
+def _announce_amendment(session: Session, *, by, reason: str, cohort_ids=(), dates=()) -> None:
+    """Once committed, tell the documents built from this sheet that it changed."""
+    cohort_ids = {session.cohort_id, *cohort_ids}
+    dates = {session.date, *dates}
+
+    def send():
+        for receiver, error in sheet_amended.send_robust(
+                sender=Session, session_id=session.pk, by=by, reason=reason,
+                cohort_ids=cohort_ids, dates=dates):
+            if isinstance(error, Exception):
+                logger.error("sheet_amended receiver %r failed for session %s", receiver,
+                             session.pk, exc_info=error)
+
+    transaction.on_commit(send)
+
+
+@transaction.atomic
+def session_amend(*, session: Session, by, reason: str, **changes) -> Session:
+    """A manager's amendment of a session (its date, times, cohort, module, trainer, room, or
+    its cancellation: `cancelled=True/False`), with a reason. Audited and chained; the
+    documents already issued from the sheet are issued again."""
+    if not is_manager(by):
+        raise PermissionDenied(_("Only a manager amends a session."))
+    reason = _check_reason(reason)
+    unknown = sorted(set(changes) - set(AMENDABLE_FIELDS))
+    if unknown:
+        raise ValidationError({name: _("This field cannot be amended.") for name in unknown})
+    session = locked_for_chain().get(pk=session.pk)
+    before_state = session_snapshot(session)
+    old_cohort_id, old_date = session.cohort_id, session.date
+    now = timezone.now()
+    cancelled = changes.pop("cancelled", None)
+    for name, value in changes.items():
+        setattr(session, name, value.strip() if isinstance(value, str) else value)
+    if cancelled and not session.is_cancelled:
+        session.cancelled_at = now
+        session.cancel_reason = session.cancel_reason or reason
+    elif cancelled is False and session.is_cancelled:
+        session.cancelled_at, session.cancel_reason = None, ""
+    if cancelled is None and "cancel_reason" in changes and not session.is_cancelled:
+        session.cancel_reason = ""
+    if session.is_cancelled and not session.cancel_reason:
+        raise ValidationError({"cancel_reason": _("Say why the session is cancelled.")})
+    session.full_clean(exclude=["checkin_secret"])
+    if session.module_id and not session.cohort.path.modules().filter(
+            pk=session.module_id).exists():
+        raise ValidationError({"module": _("This module is not in the cohort's training "
+                                           "path.")})
+    after_state = session_snapshot(session)
+    changed = [key for key in after_state if after_state[key] != before_state[key]]
+    if not changed:
+        raise ValidationError(_("The amendment changes nothing."))
+    session.amended_at = now
+    session.save()
+    chain_append(session, [AttendanceChange(
+        kind=ChangeKind.SESSION, amendment=session.is_locked, changed_by=by, changed_at=now,
+        reason=reason, before={key: before_state[key] for key in changed},
+        after={key: after_state[key] for key in changed},
+    )])
+    _announce_amendment(session, by=by, reason=reason, cohort_ids={old_cohort_id},
+                        dates={old_date})
     return session
 
 
@@ -120,6 +219,7 @@ def _check_editable(session: Session, by, reason: str) -> bool:
         raise PermissionDenied(_("This sheet is locked: only a manager can change it."))
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for changing a locked sheet.")})
+    _check_reason(reason)
     return True
 
 
@@ -128,7 +228,7 @@ def roll_call_save(*, session: Session, by, marks: list[MarkInput], reason: str 
                    ) -> dict[str, int]:
     """Save the whole group's marks in one go. Re-submitting the same marks changes nothing;
     learners left out or sent as unmarked stay unmarked."""
-    session = Session.objects.select_for_update().select_related("cohort").get(pk=session.pk)
+    session = locked_for_chain().select_related("cohort").get(pk=session.pk)
     override = _check_editable(session, by, reason)
     statuses = {status.code: status for status in AttendanceStatus.objects.active()}
     statuses_by_pk = {status.pk: status for status in AttendanceStatus.objects.all()}
@@ -176,12 +276,14 @@ def roll_call_save(*, session: Session, by, marks: list[MarkInput], reason: str 
     Attendance.objects.bulk_create(to_create)
     Attendance.objects.bulk_update(to_update, ["status", "minutes_late", "comment",
                                                "marked_by", "marked_at", "override_at"])
-    AttendanceChange.objects.bulk_create([
-        AttendanceChange(attendance=mark, session=session, learner_id=mark.learner_id,
-                         changed_by=by, changed_at=now, reason=reason.strip(),
-                         before=before, after=after)
+    chain_append(session, [
+        AttendanceChange(attendance=mark, learner_id=mark.learner_id, kind=ChangeKind.MARK,
+                         amendment=override, changed_by=by, changed_at=now,
+                         reason=reason.strip(), before=before, after=after)
         for mark, before, after in changes
     ])
+    if override and changes:
+        _announce_amendment(session, by=by, reason=reason.strip())
     return {"created": len(to_create), "updated": len(to_update),
             "unchanged": len(marks) - len(changes)}
 
@@ -190,6 +292,8 @@ def roll_call_save(*, session: Session, by, marks: list[MarkInput], reason: str 
 
 def _sign(*, session: Session, learner_id: int, by, method: SignatureMethod, svg: str = "",
           mark_present: bool, reason: str = "") -> Attendance:
+    # The session's row lock orders the entries of its chain (see lms.attendance.chain).
+    session = locked_for_chain().select_related("cohort").get(pk=session.pk)
     if method == SignatureMethod.CHECK_IN:
         override = False  # the learner's own check-in: checked by the caller
     else:
@@ -209,10 +313,14 @@ def _sign(*, session: Session, learner_id: int, by, method: SignatureMethod, svg
     if override:
         mark.override_at = now
     mark.save()
-    AttendanceChange.objects.create(
-        attendance=mark, session=session, learner_id=learner_id, changed_by=by, changed_at=now,
-        reason=reason, before=before, after=_snapshot(mark, statuses_by_pk),
-    )
+    kind = ChangeKind.CHECK_IN if method == SignatureMethod.CHECK_IN else ChangeKind.SIGNATURE
+    chain_append(session, [AttendanceChange(
+        attendance=mark, learner_id=learner_id, kind=kind, amendment=override, changed_by=by,
+        changed_at=now, reason=reason.strip(), before=before,
+        after=_snapshot(mark, statuses_by_pk),
+    )])
+    if override:
+        _announce_amendment(session, by=by, reason=reason.strip())
     return mark
 
 
@@ -256,7 +364,7 @@ def checkin_with_code(*, session: Session, learner, code: str, now: float | None
 @transaction.atomic
 def session_lock(*, session: Session, by, strokes: list[str]) -> Session:
     """The trainer countersigns and closes the sheet; from now on only a manager changes it."""
-    session = Session.objects.select_for_update().get(pk=session.pk)
+    session = locked_for_chain().get(pk=session.pk)
     if not can_take_roll_call(by, session):
         raise PermissionDenied
     if session.is_locked:
@@ -268,6 +376,10 @@ def session_lock(*, session: Session, by, strokes: list[str]) -> Session:
     session.locked_by = by
     session.save(update_fields=["countersignature_svg", "countersigned_at", "locked_at",
                                 "locked_by"])
+    chain_append(session, [AttendanceChange(
+        kind=ChangeKind.COUNTERSIGNATURE, changed_by=by, changed_at=session.locked_at,
+        after=session_snapshot(session),
+    )])
     return session
 
 

@@ -1,12 +1,22 @@
 from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail import hooks
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import EditView, SnippetViewSet, SnippetViewSetGroup
 
 from lms.cohorts.models import Cohort
+from lms.progress.permissions import is_manager
 
+from . import services
 from .models import AttendanceStatus, Session
+
+# The fields of the admin's session form that a locked sheet prints.
+AMENDABLE_IN_ADMIN = ("cohort", "date", "start_time", "end_time", "module", "trainer", "room")
 
 
 class CohortViewSet(SnippetViewSet):
@@ -26,6 +36,52 @@ class CohortViewSet(SnippetViewSet):
     ]
 
 
+class SessionAdminForm(WagtailAdminModelForm):
+    """On a locked sheet the admin's edit is a manager's amendment: a reason is required, and
+    the save goes through services.session_amend (audit trail, hash chain, documents issued
+    again), never a plain save (which the database would refuse anyway)."""
+
+    amendment_reason = forms.CharField(
+        label=_("Reason for the amendment"), max_length=services.REASON_MAX_LENGTH,
+        help_text=_("This attendance sheet is countersigned and locked: a manager amends it "
+                    "with a reason, kept in its audit trail. The documents already issued "
+                    "from it are issued again."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.locked = bool(self.instance.pk and self.instance.is_locked)
+        if not self.locked:
+            del self.fields["amendment_reason"]  # its panel is then hidden
+
+    def amended_fields(self) -> list[str]:
+        return [name for name in AMENDABLE_IN_ADMIN if name in self.changed_data]
+
+    def clean(self):
+        data = super().clean()
+        if not self.locked:
+            return data
+        if not is_manager(self.for_user):
+            raise ValidationError(_("This attendance sheet is locked: only a manager can "
+                                    "amend it, with a reason."))
+        if not self.amended_fields():
+            raise ValidationError(_("The amendment changes nothing."))
+        module, cohort = data.get("module"), data.get("cohort")
+        if module is not None and cohort is not None and not cohort.path.modules().filter(
+                pk=module.pk).exists():
+            self.add_error("module", _("This module is not in the cohort's training path."))
+        return data
+
+
+class SessionEditView(EditView):
+    def save_instance(self):
+        if not self.form.locked:
+            return super().save_instance()
+        data = self.form.cleaned_data
+        changes = {name: data[name] for name in self.form.amended_fields()}
+        return services.session_amend(session=self.form.instance, by=self.request.user,
+                                      reason=data["amendment_reason"], **changes)
+
+
 class SessionViewSet(SnippetViewSet):
     model = Session
     icon = "date"
@@ -37,7 +93,8 @@ class SessionViewSet(SnippetViewSet):
     ordering = ["-date", "-start_time"]
     # Cancelling, marks, signatures and locking go through the services (audit trail,
     # database triggers): the admin only plans sessions.
-    panels = [
+    edit_view_class = SessionEditView
+    edit_handler = ObjectList([
         FieldPanel("cohort"),
         MultiFieldPanel([FieldPanel("date"),
                          FieldRowPanel([FieldPanel("start_time"), FieldPanel("end_time")])],
@@ -45,7 +102,8 @@ class SessionViewSet(SnippetViewSet):
         FieldPanel("module"),
         FieldPanel("trainer"),
         FieldPanel("room"),
-    ]
+        FieldPanel("amendment_reason"),
+    ], base_form_class=SessionAdminForm)
 
     def get_queryset(self, request):
         return Session.objects.select_related("cohort", "trainer")
@@ -69,3 +127,29 @@ class AttendanceGroup(SnippetViewSetGroup):
 
 
 register_snippet(AttendanceGroup)
+
+
+@hooks.register("before_delete_snippet")
+def refuse_deleting_locked_sessions(request, instances):
+    """A locked sheet is proof that the session took place, and a session with an audit trail
+    keeps it: say so rather than fail on the protected rows."""
+    sessions = [instance for instance in instances if isinstance(instance, Session)]
+    if not sessions:
+        return None
+    if any(session.is_locked for session in sessions):
+        messages.error(request, _("A session whose attendance sheet is locked cannot be "
+                                  "deleted. A manager can cancel it with an amendment, "
+                                  "giving the reason."))
+    elif Session.objects.filter(pk__in=[session.pk for session in sessions]).filter(
+            pk__in=_sessions_with_trail()).exists():
+        messages.error(request, _("A session with recorded marks or signatures cannot be "
+                                  "deleted: cancel it instead, giving the reason."))
+    else:
+        return None
+    return redirect("wagtailsnippets_attendance_session:list")
+
+
+def _sessions_with_trail():
+    from .models import AttendanceChange
+
+    return AttendanceChange.objects.values("session_id")

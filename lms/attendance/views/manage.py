@@ -16,12 +16,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from lms.accounts.models import User
 from lms.cohorts.models import Cohort
 from lms.progress.enums import EnrollmentStatus
 from lms.progress.permissions import is_manager
 
-from .. import exports, services
-from ..models import Session
+from .. import audit, exports, services
+from ..models import AttendanceChange, Session
 from ..selectors import figures_by_learner
 
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
@@ -114,6 +115,46 @@ class CancelSessionForm(forms.Form):
                              help_text=_("Shown to the learners and kept with the sheet."))
 
 
+class AmendSessionForm(forms.Form):
+    """A manager's amendment of a locked sheet's session, with the reason."""
+
+    date = forms.DateField(label=_("Date"), input_formats=DATE_INPUT_FORMATS,
+                           widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    start_time = forms.TimeField(label=_("Start time"),
+                                 widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    end_time = forms.TimeField(label=_("End time"),
+                               widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    room = forms.CharField(label=_("Room"), max_length=100, required=False)
+    trainer = forms.TypedChoiceField(label=_("Trainer"), coerce=int, empty_value=None,
+                                     required=False)
+    cancelled = forms.BooleanField(label=_("The session did not take place: cancel it"),
+                                   required=False)
+    reason = forms.CharField(label=_("Reason for the amendment"),
+                             max_length=services.REASON_MAX_LENGTH,
+                             help_text=_("Kept in the sheet's history; the documents already "
+                                         "issued from it are issued again."))
+
+    FIELDS = ("date", "start_time", "end_time", "room", "trainer", "cancelled")
+
+    def __init__(self, *args, session: Session, trainer_choices, **kwargs):
+        initial = {"date": session.date, "start_time": session.start_time,
+                   "end_time": session.end_time, "room": session.room,
+                   "trainer": session.trainer_id, "cancelled": session.is_cancelled}
+        super().__init__(*args, initial=initial, prefix=f"amend-{session.pk}", **kwargs)
+        choices = dict(trainer_choices)
+        if session.trainer_id and session.trainer_id not in choices:
+            choices[session.trainer_id] = str(session.trainer)  # a substitute stays listed
+        self.fields["trainer"].choices = [("", _("— none —")), *choices.items()]
+
+    def changes(self) -> dict:
+        changes = {name: self.cleaned_data[name] for name in self.FIELDS
+                   if name in self.changed_data}
+        if "trainer" in changes:
+            changes["trainer"] = (User.objects.get(pk=changes["trainer"])
+                                  if changes["trainer"] else None)
+        return changes
+
+
 def _add_service_errors(form: forms.Form, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for name, messages_ in error.message_dict.items():
@@ -139,7 +180,7 @@ def cohort_list(request):
 
 
 def _cohort_page(request, cohort, *, recurring_form=None, cancel_form=None,
-                 cancel_session_id=None, status=200):
+                 cancel_session_id=None, amend_form=None, status=200):
     sessions = list(cohort.sessions.select_related("module", "trainer")
                     .annotate(marked=Count("marks", filter=Q(marks__status__isnull=False)))
                     .order_by("date", "start_time", "pk"))
@@ -150,6 +191,16 @@ def _cohort_page(request, cohort, *, recurring_form=None, cancel_form=None,
             session.cancel_form = cancel_form
         elif session.can_cancel:
             session.cancel_form = CancelSessionForm(prefix=f"cancel-{session.pk}")
+    if is_manager(request.user):
+        # A locked sheet changes only by a manager's amendment, with a reason.
+        trainer_choices = [(trainer.pk, str(trainer)) for trainer in
+                           cohort.trainers.order_by("last_name", "first_name")]
+        for session in sessions:
+            if amend_form is not None and amend_form.prefix == f"amend-{session.pk}":
+                session.amend_form = amend_form
+            elif session.is_locked:
+                session.amend_form = AmendSessionForm(session=session,
+                                                      trainer_choices=trainer_choices)
     learners = exports.cohort_learners(cohort)
     figures = figures_by_learner(cohort, learners=[learner.pk for learner in learners])
     rows = [(learner, figures.get(learner.pk)) for learner in learners]
@@ -221,6 +272,29 @@ def cohort_session_cancel(request, cohort_id, session_id):
                         status=400)
 
 
+@login_required
+@require_POST
+def cohort_session_amend(request, cohort_id, session_id):
+    cohort = _cohort_or_404(request, cohort_id)
+    if not is_manager(request.user):
+        raise Http404
+    session = get_object_or_404(Session.objects.select_related("cohort", "trainer"),
+                                cohort=cohort, pk=session_id)
+    trainer_choices = [(trainer.pk, str(trainer)) for trainer in cohort.trainers.all()]
+    form = AmendSessionForm(request.POST, session=session, trainer_choices=trainer_choices)
+    if form.is_valid():
+        try:
+            services.session_amend(session=session, by=request.user,
+                                   reason=form.cleaned_data["reason"], **form.changes())
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, _("The session of %(date)s is amended.") % {
+                "date": f"{session.date:%d/%m/%Y}"})
+            return redirect("attendance:cohort_detail", cohort_id=cohort.pk)
+    return _cohort_page(request, cohort, amend_form=form, status=400)
+
+
 def _export(request, cohort_id, *, extension, content_type, build):
     cohort = _cohort_or_404(request, cohort_id)
     response = HttpResponse(build(exports.attendance_sheet(cohort)), content_type=content_type)
@@ -244,6 +318,37 @@ def cohort_export_csv(request, cohort_id):
                    content_type=exports.CSV_CONTENT_TYPE, build=exports.sheet_csv)
 
 
+def _history_page(request, *, cohort, rows, session=None, learner=None):
+    return render(request, "attendance/manage/history.html", {
+        "cohort": cohort, "rows": rows, "session": session, "learner": learner,
+    })
+
+
+@login_required
+@require_GET
+def session_history(request, cohort_id, session_id):
+    """Every change of a session's sheet: before/after, who, when, why."""
+    cohort = _cohort_or_404(request, cohort_id)
+    session = get_object_or_404(Session.objects.select_related("trainer"), cohort=cohort,
+                                pk=session_id)
+    return _history_page(request, cohort=cohort, session=session,
+                         rows=audit.session_history(session))
+
+
+@login_required
+@require_GET
+def learner_history(request, cohort_id, learner_id):
+    """Every change of one learner's marks and signatures in the cohort."""
+    cohort = _cohort_or_404(request, cohort_id)
+    # Withdrawn learners and those moved to another cohort keep their history here.
+    learner = get_object_or_404(User.objects.filter(
+        Q(enrollments__cohort=cohort)
+        | Q(pk__in=AttendanceChange.objects.filter(session__cohort=cohort).values("learner_id"))
+    ).distinct(), pk=learner_id)
+    return _history_page(request, cohort=cohort, learner=learner,
+                         rows=audit.learner_history(cohort, learner))
+
+
 urlpatterns = [
     url("groupes/", cohort_list, name="cohort_list"),
     url("groupes/<int:cohort_id>/", cohort_detail, name="cohort_detail"),
@@ -253,4 +358,10 @@ urlpatterns = [
         name="cohort_sessions_recurring"),
     url("groupes/<int:cohort_id>/seances/<int:session_id>/annuler/", cohort_session_cancel,
         name="cohort_session_cancel"),
+    url("groupes/<int:cohort_id>/seances/<int:session_id>/avenant/", cohort_session_amend,
+        name="cohort_session_amend"),
+    url("groupes/<int:cohort_id>/seances/<int:session_id>/historique/", session_history,
+        name="session_history"),
+    url("groupes/<int:cohort_id>/apprenants/<int:learner_id>/historique/", learner_history,
+        name="learner_history"),
 ]
