@@ -10,7 +10,7 @@ class AttendanceConfig(AppConfig):
     def ready(self):
         from lms.progress.completion import register_attendance, register_upcoming_sessions
 
-        from . import selectors
+        from . import roster, selectors  # noqa: F401  (roster connects its guard)
 
         register_attendance(selectors.enrollment_figures)
         register_upcoming_sessions(selectors.upcoming_sessions_of)

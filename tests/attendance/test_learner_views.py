@@ -123,7 +123,8 @@ def test_a_withdrawn_learner_cannot_check_in(learner_client, enrollment, session
 @pytest.mark.django_db
 def test_check_in_is_closed_on_a_locked_or_cancelled_session(learner_client, learner, session,
                                                              trainer, cohort):
-    services.session_lock(session=session, by=trainer, strokes=STROKES)
+    services.session_lock(session=session, by=trainer, strokes=STROKES,
+                          confirm_unsigned=True)
     response = learner_client.get(checkin_url(session))
     assert response.status_code == 200 and 'name="code"' not in response.content.decode()
     assert learner_client.post(checkin_url(session),
