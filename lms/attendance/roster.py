@@ -24,15 +24,24 @@ from .models import Attendance, Session
 User = get_user_model()
 
 
-def _memberships_by_cohort(cohort_ids, first, last) -> dict[int, list[tuple]]:
-    """{cohort id: [(learner id, start, end)]} of the memberships in force between `first`
-    and `last`, in one query."""
-    rows = (CohortMembership.objects.filter(cohort_id__in=cohort_ids).overlapping(first, last)
-            .values_list("cohort_id", "enrollment__learner_id", "start_date", "end_date"))
-    found: dict[int, list[tuple]] = defaultdict(list)
-    for cohort_id, learner_id, start, end in rows:
-        found[cohort_id].append((learner_id, start, end))
-    return found
+def _memberships(sessions):
+    """The memberships in force on the day of one of `sessions` at least (a superset: those of
+    their cohorts overlapping their span of dates)."""
+    return (CohortMembership.objects.filter(cohort_id__in={s.cohort_id for s in sessions})
+            .overlapping(min(s.date for s in sessions), max(s.date for s in sessions)))
+
+
+def _roster(sessions, memberships) -> dict[int, list[int]]:
+    by_cohort: dict[int, list[tuple]] = defaultdict(list)
+    for cohort_id, learner_id, start, end in memberships:
+        by_cohort[cohort_id].append((learner_id, start, end))
+    return {
+        session.pk: sorted({
+            learner_id for learner_id, start, end in by_cohort.get(session.cohort_id, ())
+            if start <= session.date and (end is None or end >= session.date)
+        })
+        for session in sessions
+    }
 
 
 def roster_by_session(sessions) -> dict[int, list[int]]:
@@ -41,16 +50,33 @@ def roster_by_session(sessions) -> dict[int, list[int]]:
     sessions = list(sessions)
     if not sessions:
         return {}
-    memberships = _memberships_by_cohort({s.cohort_id for s in sessions},
-                                         min(s.date for s in sessions),
-                                         max(s.date for s in sessions))
-    roster = {}
-    for session in sessions:
-        roster[session.pk] = sorted({
-            learner_id for learner_id, start, end in memberships.get(session.cohort_id, ())
-            if start <= session.date and (end is None or end >= session.date)
-        })
-    return roster
+    rows = _memberships(sessions).values_list("cohort_id", "enrollment__learner_id",
+                                              "start_date", "end_date")
+    return _roster(sessions, rows)
+
+
+def roster_with_learners(sessions) -> tuple[dict[int, list[int]], dict[int, object]]:
+    """(roster_by_session, {learner id: learner} of everyone on it), in one query."""
+    sessions = list(sessions)
+    if not sessions:
+        return {}, {}
+    memberships = list(_memberships(sessions).select_related("enrollment__learner"))
+    roster = _roster(sessions, [(m.cohort_id, m.enrollment.learner_id, m.start_date,
+                                 m.end_date) for m in memberships])
+    on_it = {learner_id for ids in roster.values() for learner_id in ids}
+    learners = {m.enrollment.learner_id: m.enrollment.learner for m in memberships
+                if m.enrollment.learner_id in on_it}
+    return roster, learners
+
+
+def memberships_shown(cohort):
+    """Memberships of `cohort` that put a learner on its pages: open ones (in it now), and
+    those in force on the day of one of its scheduled sessions at least."""
+    sessions = Session.objects.scheduled().filter(
+        cohort_id=OuterRef("cohort_id"), date__gte=OuterRef("start_date"))
+    return CohortMembership.objects.filter(cohort=cohort).filter(
+        Q(end_date__isnull=True)
+        | Exists(sessions.filter(date__lte=OuterRef("end_date"))))
 
 
 def _on_session_date(session) -> Q:

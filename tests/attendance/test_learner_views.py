@@ -11,6 +11,7 @@ from lms.attendance.enums import SignatureMethod
 from lms.attendance.models import AbsenceNotice, Attendance, AttendanceSettings
 from lms.attendance.services import MarkInput
 from lms.progress.enums import EnrollmentStatus
+from lms.progress.services import enrollment_set_status
 from tests.accounts.factories import LearnerFactory
 from tests.attendance.factories import SessionFactory
 from tests.cohorts.factories import CohortFactory
@@ -114,8 +115,10 @@ def test_a_learner_outside_the_cohort_gets_404(client, session, path):
 
 @pytest.mark.django_db
 def test_a_withdrawn_learner_cannot_check_in(learner_client, enrollment, session):
-    enrollment.status = EnrollmentStatus.WITHDRAWN
-    enrollment.save()
+    # Withdrawn the day before the session (through the service, which ends the membership).
+    enrollment_set_status(enrollment=enrollment, status=EnrollmentStatus.WITHDRAWN,
+                          now=timezone.make_aware(datetime.datetime.combine(
+                              session.date - datetime.timedelta(days=1), datetime.time(12))))
     assert learner_client.post(checkin_url(session),
                                {"code": code_now(session)}).status_code == 404
 

@@ -12,6 +12,8 @@ from lms.progress.enums import (
 from lms.progress.models import CohortMembership, CompetenceAssessment, Enrollment, LessonCompletion
 from tests.accounts.factories import LearnerFactory
 
+LONG_AGO = datetime.date(2000, 1, 1)
+
 
 class EnrollmentFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -25,13 +27,13 @@ class EnrollmentFactory(factory.django.DjangoModelFactory):
     def membership(obj, create, extracted, **kwargs):
         """The membership the progress services would have written (see enrollment_create and
         enrollment_set_status). `membership=<date>` is the first day the learner is expected
-        at the cohort's sessions; by default the earlier of the cohort's start and the
-        enrolment day, as most tests are about a learner in the group from its start.
-        `membership=False` writes none."""
+        at the cohort's sessions. By default the learner is in the group since long before
+        any session a test makes (tests build their sessions days or weeks before today,
+        sometimes before the cohort's start): most tests are not about the roster, and those
+        about a learner who joined later say when. `membership=False` writes none."""
         if not create or obj.cohort_id is None or extracted is False:
             return
-        start = extracted if isinstance(extracted, datetime.date) else min(
-            obj.cohort.start_date, timezone.localdate(obj.enrolled_at))
+        start = extracted if isinstance(extracted, datetime.date) else LONG_AGO
         end = None
         if obj.status == EnrollmentStatus.WITHDRAWN:
             end = max(timezone.localdate(obj.status_changed_at), start)
