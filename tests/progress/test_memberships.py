@@ -217,3 +217,29 @@ def test_backfill_from_enrolments_and_recorded_marks(path, group, trainer):
     assert spans(completed) == [(group.pk, MARCH_10, late.date)]
     assert spans(no_cohort) == []
     assert Enrollment.objects.count() == 6
+
+
+@pytest.mark.django_db
+def test_the_api_moves_a_learner(path, group, other_group, learner, trainer):
+    from rest_framework.test import APIClient
+
+    enrollment = enrol(learner, path, group, joined_on=MARCH_2)
+    url = f"/api/v1/enrollments/{enrollment.pk}/move/"
+    api = APIClient()
+    api.force_authenticate(learner)
+    assert api.post(url, {"cohort": other_group.pk}, format="json").status_code == 403
+    api.force_authenticate(TrainerFactory())
+    assert api.post(url, {"cohort": other_group.pk}, format="json").status_code == 404
+    api.force_authenticate(trainer)
+    foreign = CohortFactory(path=path, trainers=[TrainerFactory()])
+    response = api.post(url, {"cohort": foreign.pk}, format="json")
+    assert response.status_code == 400 and set(response.json()) == {"cohort"}
+    closed = SessionFactory(cohort=other_group, trainer=trainer, date=datetime.date(2026, 3, 12))
+    with time_machine.travel(at(closed.date, 18), tick=False):
+        attendance.session_lock(session=closed, by=trainer, strokes=STROKES)
+    response = api.post(url, {"cohort": other_group.pk, "on_date": "2026-03-09"}, format="json")
+    assert response.status_code == 400 and "12/03/2026" in response.json()["cohort"][0]
+    response = api.post(url, {"cohort": other_group.pk, "on_date": "2026-03-13"}, format="json")
+    assert response.status_code == 200 and response.json()["cohort"] == other_group.pk
+    assert spans(enrollment) == [(group.pk, MARCH_2, datetime.date(2026, 3, 12)),
+                                 (other_group.pk, datetime.date(2026, 3, 13), None)]
