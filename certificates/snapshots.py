@@ -10,7 +10,9 @@ from django.utils import timezone
 
 from courses.models import Competence, CompetenceLevel
 from lms.accounts.models import Organisation
+from lms.attendance.enums import SignatureMethod
 from lms.attendance.models import Attendance, Session
+from lms.attendance.roster import roster_with_learners
 from lms.attendance.selectors import realised_attendance
 from lms.progress.selectors import current_levels, path_targets
 
@@ -184,26 +186,52 @@ def enrollment_snapshot(enrollment) -> dict:
     }
 
 
+# How each way of signing prints on a sheet: the learner's own signature, with its method.
+SIGNED_TEXT = {
+    SignatureMethod.DRAWN: "signé sur l'écran du formateur à {time}",
+    SignatureMethod.CHECK_IN: "signé sur son téléphone à {time}",
+    SignatureMethod.PAPER: "signé sur la feuille papier",
+}
+
+
+def _signature_text(mark) -> str:
+    if mark is None or not mark.signed_at:
+        return ""
+    time = timezone.localtime(mark.signed_at).strftime("%H:%M")
+    return SIGNED_TEXT.get(mark.signature_method, "signé à {time}").format(time=time)
+
+
 def session_rows(sessions: list[Session]) -> list[dict]:
-    """Learners × sessions with their signatures, for an attendance sheet."""
+    """Learners × sessions with their signatures, for an attendance sheet: the learners
+    expected at one of the sessions at least (in the cohort on its day), each cell saying
+    whether they were expected that day. A learner marked as attending who did not sign is
+    printed so, never as signed. Two queries whatever the number of learners."""
+    expected, learners = roster_with_learners(sessions)
+    expected = {session_id: set(ids) for session_id, ids in expected.items()}
     marks = {(mark.session_id, mark.learner_id): mark for mark in
-             Attendance.objects.filter(session__in=sessions).select_related("status", "learner")}
-    learners = {}
-    for session in sessions:
-        for enrollment in session.cohort.enrollments.select_related("learner"):
-            learners.setdefault(enrollment.learner_id, enrollment.learner)
+             Attendance.objects.filter(session__in=sessions, learner_id__in=set(learners))
+             .select_related("status")}
     rows = []
-    for learner in sorted(learners.values(), key=lambda u: (u.last_name, u.first_name)):
+    for learner in sorted(learners.values(), key=lambda u: (u.last_name, u.first_name, u.pk)):
         cells = []
         for session in sessions:
+            if learner.pk not in expected[session.pk]:
+                cells.append({"expected": False, "status": "", "signature_svg": "",
+                              "method": "", "signed_at": "", "minutes_late": 0,
+                              "signature_text": "", "unsigned_present": False})
+                continue
             mark = marks.get((session.pk, learner.pk))
+            status = mark.status if mark else None
             cells.append({
-                "status": mark.status.label if mark and mark.status else "",
+                "expected": True,
+                "status": status.label if status else "",
                 "signature_svg": mark.signature_svg if mark else "",
                 "method": mark.signature_method if mark else "",
                 "signed_at": timezone.localtime(mark.signed_at).strftime("%H:%M")
                 if mark and mark.signed_at else "",
                 "minutes_late": mark.minutes_late if mark else 0,
+                "signature_text": _signature_text(mark),
+                "unsigned_present": bool(status and status.attended and not mark.signed_at),
             })
         rows.append({"name": learner.get_full_name() or learner.username, "cells": cells})
     return rows

@@ -175,6 +175,8 @@ EXPECTATIONS: dict[str, dict[str, frozenset[str]]] = {
     # Progress: lists are scoped to the caller; creations validate the body first.
     "enrollment-list": {GET: SIGNED_IN, POST: SIGNED_IN},
     "enrollment-detail": {GET: LEARNER_RECORD, PATCH: LEARNER_RECORD},
+    # Moving a learner to another cohort is the staff's: the learner sees the record (403).
+    "enrollment-move": {POST: COHORT_A},
     "lesson-completion-list": {GET: SIGNED_IN, POST: SIGNED_IN},
     "lesson-completion-detail": {GET: LEARNER_RECORD, DELETE: LEARNER_RECORD},
     "competence-assessment-list": {GET: SIGNED_IN, POST: SIGNED_IN},

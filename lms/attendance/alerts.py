@@ -1,8 +1,9 @@
 """Attendance alerts: consecutive absences and a low attendance rate, each occurrence recorded
 once (AttendanceAlert.key) and told to the cohort's trainers and the learner's insertion staff.
 
-Only marks that count are read (past, non-cancelled sessions with a status): an unmarked
-session is skipped, never taken for an absence."""
+Only marks that count are read (past, non-cancelled sessions with a status, at which the
+learner was expected): an unmarked session is skipped, never taken for an absence, and a
+session before the learner joined the cohort or after they left it is not theirs."""
 
 import datetime
 from collections import defaultdict
@@ -22,10 +23,11 @@ from lms.accounts.models import User
 from lms.cohorts.models import Cohort
 from lms.core.notifications import notification_send
 from lms.progress.enums import EnrollmentStatus
-from lms.progress.models import Enrollment
+from lms.progress.models import CohortMembership
 
 from .enums import AlertKind
 from .models import AttendanceAlert, AttendanceSettings
+from .roster import expected_marks
 from .selectors import AttendanceFigures, counted_marks
 
 # A cohort that ended lately may still get its last marks filled in.
@@ -230,13 +232,18 @@ def _notify(cohort, occurrence: Occurrence, recipients) -> None:
 def cohort_scan(cohort, *, config, now=None) -> list[Occurrence]:
     """Record and notify the new alerts of one cohort: three queries when nothing is new,
     whatever the number of learners, plus a few per new alert."""
-    enrollments = (Enrollment.objects.filter(cohort=cohort)
-                   .exclude(status=EnrollmentStatus.WITHDRAWN).select_related("learner"))
-    learners = {enrollment.learner_id: enrollment.learner for enrollment in enrollments}
+    # Learners who were in the cohort at some point and have not withdrawn; only the sessions
+    # they were expected at count, so joining late raises no "absent" streak for the
+    # sessions before (see roster.expected_marks).
+    memberships = (CohortMembership.objects.filter(cohort=cohort)
+                   .exclude(enrollment__status=EnrollmentStatus.WITHDRAWN)
+                   .select_related("enrollment__learner"))
+    learners = {m.enrollment.learner_id: m.enrollment.learner for m in memberships}
     if not learners:
         return []
     marks_by_learner = defaultdict(list)
-    marks = (counted_marks(now).filter(session__cohort=cohort, learner__in=list(learners))
+    marks = (expected_marks(counted_marks(now).filter(session__cohort=cohort,
+                                                      learner__in=list(learners)))
              .order_by("session__date", "session__start_time", "session__pk"))
     for mark in marks:
         marks_by_learner[mark.learner_id].append(mark)

@@ -477,8 +477,9 @@ class SessionViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveM
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         with service_errors():
-            services.session_lock(session=session, by=request.user,
-                                  strokes=serializer.validated_data["strokes"])
+            services.session_lock(
+                session=session, by=request.user, strokes=serializer.validated_data["strokes"],
+                confirm_unsigned=serializer.validated_data["confirm_unsigned"])
         return Response(self._session_data(session.pk))
 
 

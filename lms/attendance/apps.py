@@ -14,7 +14,7 @@ class AttendanceConfig(AppConfig):
             register_upcoming_sessions,
         )
 
-        from . import selectors
+        from . import roster, selectors  # noqa: F401  (roster connects its guard)
 
         register_attendance(selectors.enrollment_figures)
         register_hours(selectors.enrollment_hours)

@@ -1,10 +1,26 @@
+import datetime
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+AFTERNOON_FROM = datetime.time(13, 0)
+EVENING_FROM = datetime.time(18, 0)
 
 
 class HalfDay(models.TextChoices):
     MORNING = "morning", _("Morning")
     AFTERNOON = "afternoon", _("Afternoon")
+    EVENING = "evening", _("Evening")
+
+    @classmethod
+    def of(cls, start: datetime.time) -> "HalfDay":
+        """The slot a session starting at `start` belongs to: a 21:00 class is an evening
+        one, not an afternoon one."""
+        if start >= EVENING_FROM:
+            return cls.EVENING
+        if start >= AFTERNOON_FROM:
+            return cls.AFTERNOON
+        return cls.MORNING
 
 
 class SignatureMethod(models.TextChoices):

@@ -6,16 +6,18 @@ import io
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from lms.core.spreadsheets import SafeCsvWriter, xlsx_append
-from lms.progress.enums import EnrollmentStatus
-from lms.progress.models import Enrollment
 
+from . import roster
 from .audit import cohort_history
 from .models import Attendance, Session
-from .selectors import AttendanceFigures, figures_by_learner
+from .selectors import AttendanceFigures, counted_marks, figures_by_pair
+
+User = get_user_model()
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -65,28 +67,46 @@ def mark_text(mark: Attendance | None) -> str:
 
 
 def cohort_learners(cohort) -> list:
-    """The cohort's learners (withdrawn ones left out), by name, in one query."""
-    enrollments = (Enrollment.objects.filter(cohort=cohort)
-                   .exclude(status=EnrollmentStatus.WITHDRAWN).select_related("learner")
-                   .order_by("learner__last_name", "learner__first_name", "learner__username"))
-    return [enrollment.learner for enrollment in enrollments]
+    """The cohort's learners: those in it now, and those expected at one of its scheduled
+    sessions at least (a learner who left or moved stays on the sheets of their days), by
+    name, in one query."""
+    memberships = roster.memberships_shown(cohort).select_related("enrollment__learner")
+    learners = {m.enrollment.learner_id: m.enrollment.learner for m in memberships}
+    return sorted(learners.values(), key=_by_name)
+
+
+def _by_name(user) -> tuple:
+    return (user.last_name.lower(), user.first_name.lower(), user.username)
+
+
+NOT_EXPECTED = "—"  # a session before the learner joined or after they left
 
 
 def attendance_sheet(cohort, now=None) -> AttendanceSheet:
-    """Everything the exports need, in four queries whatever the size of the cohort."""
+    """Everything the exports need, in four queries whatever the size of the cohort. A cell
+    of a session the learner was not expected at (before they joined, after they left) is
+    "—", and no mark of such a session counts in their figures."""
     sessions = list(Session.objects.scheduled().filter(cohort=cohort)
                     .order_by("date", "start_time", "pk"))
-    learners = cohort_learners(cohort)
-    learner_ids = [learner.pk for learner in learners]
+    by_session, learners_by_id = roster.roster_with_learners(sessions)
+    expected = {session_id: set(ids) for session_id, ids in by_session.items()}
+    learner_ids = set(learners_by_id)
+    learners = sorted(learners_by_id.values(), key=_by_name)
     marks = (Attendance.objects
              .filter(session__cohort=cohort, session__cancelled_at__isnull=True,
                      status__isnull=False)
              .select_related("status"))
     by_pair = {(mark.learner_id, mark.session_id): mark for mark in marks}
-    figures = figures_by_learner(cohort, learners=learner_ids, now=now)
+    figures = {
+        learner_id: figures for (learner_id, _cohort), figures in figures_by_pair(
+            roster.expected_marks(counted_marks(now).filter(session__cohort=cohort,
+                                                            learner__in=learner_ids))).items()
+    }
     rows = [
         SheetRow(learner=learner,
-                 cells=[mark_text(by_pair.get((learner.pk, session.pk))) for session in sessions],
+                 cells=[mark_text(by_pair.get((learner.pk, session.pk)))
+                        if learner.pk in expected[session.pk] else NOT_EXPECTED
+                        for session in sessions],
                  figures=figures.get(learner.pk))
         for learner in learners
     ]

@@ -212,6 +212,15 @@ class PaperSignatureForm(forms.Form):
 
 class CountersignForm(forms.Form):
     strokes = StrokesField(label=_("Your countersignature"))
+    confirm_unsigned = forms.BooleanField(
+        label=_("I close the sheet although these learners did not sign: it will show them "
+                "as present, not signed."), required=False)
+
+    def __init__(self, *args, unsigned=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if not unsigned:
+            # Nothing to confirm: the box is not shown, and an old one posted means nothing.
+            self.fields["confirm_unsigned"].widget = forms.HiddenInput()
 
 
 class CheckinForm(forms.Form):

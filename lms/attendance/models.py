@@ -163,7 +163,7 @@ class Session(models.Model):
 
     @property
     def half_day(self) -> HalfDay:
-        return HalfDay.MORNING if self.start_time < NOON else HalfDay.AFTERNOON
+        return HalfDay.of(self.start_time)
 
     def get_half_day_label(self) -> str:
         return str(self.half_day.label)

@@ -218,6 +218,11 @@ class LockSerializer(serializers.Serializer):
         help_text=_('The countersignature: SVG path data made of M/L commands and numbers, '
                     'one string per stroke, e.g. "M10 10 L50 60".'),
     )
+    confirm_unsigned = serializers.BooleanField(
+        default=False,
+        help_text=_("Close the sheet although learners are marked present without a signature "
+                    "or check-in (they are listed in the 400 answer without it); the sheet "
+                    "prints them as present, not signed."))
 
     def validate_strokes(self, value):
         try:

@@ -14,7 +14,7 @@ from lms.cohorts.models import Cohort
 from lms.progress.enums import EnrollmentStatus
 from lms.progress.permissions import is_manager
 
-from . import checkin
+from . import checkin, roster
 from .chain import chain_append, locked_for_chain, session_snapshot
 from .enums import ChangeKind, SignatureMethod
 from .models import (
@@ -49,8 +49,19 @@ def can_take_roll_call(user, session: Session) -> bool:
 
 
 def cohort_learner_ids(cohort: Cohort) -> set[int]:
+    """The cohort's learners now (for absences declared ahead). A session's learners are
+    those of its date: `roster.expected_learner_ids`."""
     return set(cohort.enrollments.exclude(status=EnrollmentStatus.WITHDRAWN)
                .values_list("learner_id", flat=True))
+
+
+def _check_day(session: Session) -> None:
+    """Nobody marks a session before its day: a sheet filled ahead proves nothing."""
+    today = timezone.localdate()
+    if session.date > today:
+        raise ValidationError(_("The roll call of this session opens on its day, %(date)s.")
+                              % {"date": session.date.strftime("%d/%m/%Y")},
+                              code="before_session_day")
 
 
 # Sessions -----------------------------------------------------------------------------------
@@ -230,14 +241,17 @@ def roll_call_save(*, session: Session, by, marks: list[MarkInput], reason: str 
     learners left out or sent as unmarked stay unmarked."""
     session = locked_for_chain().select_related("cohort").get(pk=session.pk)
     override = _check_editable(session, by, reason)
+    _check_day(session)
     statuses = {status.code: status for status in AttendanceStatus.objects.active()}
     statuses_by_pk = {status.pk: status for status in AttendanceStatus.objects.all()}
-    allowed = cohort_learner_ids(session.cohort)
+    allowed = roster.expected_learner_ids(session)
     errors = {}
     seen = set()
     for index, item in enumerate(marks):
         if item.learner_id not in allowed:
-            errors[f"marks[{index}].learner"] = _("This learner is not in the cohort.")
+            errors[f"marks[{index}].learner"] = _(
+                "This learner is not expected at this session: they were not in the cohort "
+                "on that day.")
         elif item.learner_id in seen:
             errors[f"marks[{index}].learner"] = _("This learner appears twice.")
         if item.status is not None and item.status not in statuses:
@@ -298,6 +312,7 @@ def _sign(*, session: Session, learner_id: int, by, method: SignatureMethod, svg
         override = False  # the learner's own check-in: checked by the caller
     else:
         override = _check_editable(session, by, reason)
+    _check_day(session)
     statuses_by_pk = {status.pk: status for status in AttendanceStatus.objects.all()}
     now = timezone.now()
     mark = (Attendance.objects.select_for_update()
@@ -328,8 +343,8 @@ def _sign(*, session: Session, learner_id: int, by, method: SignatureMethod, svg
 def signature_draw(*, session: Session, learner_id: int, strokes: list[str], by,
                    reason: str = "") -> Attendance:
     """A learner signs on the trainer's device."""
-    if learner_id not in cohort_learner_ids(session.cohort):
-        raise ValidationError({"learner": _("This learner is not in the cohort.")})
+    if not roster.is_expected(session, learner_id):
+        raise ValidationError({"learner": _("This learner is not expected at this session.")})
     return _sign(session=session, learner_id=learner_id, by=by, svg=signature_svg(strokes),
                  method=SignatureMethod.DRAWN, mark_present=True, reason=reason)
 
@@ -337,8 +352,8 @@ def signature_draw(*, session: Session, learner_id: int, strokes: list[str], by,
 @transaction.atomic
 def signature_paper(*, session: Session, learner_id: int, by, reason: str = "") -> Attendance:
     """Manual fallback: the learner signed the paper sheet kept by the trainer."""
-    if learner_id not in cohort_learner_ids(session.cohort):
-        raise ValidationError({"learner": _("This learner is not in the cohort.")})
+    if not roster.is_expected(session, learner_id):
+        raise ValidationError({"learner": _("This learner is not expected at this session.")})
     return _sign(session=session, learner_id=learner_id, by=by, method=SignatureMethod.PAPER,
                  mark_present=True, reason=reason)
 
@@ -347,7 +362,7 @@ def signature_paper(*, session: Session, learner_id: int, by, reason: str = "") 
 def checkin_with_code(*, session: Session, learner, code: str, now: float | None = None
                       ) -> Attendance:
     """Self check-in on the learner's phone with the code the trainer shows."""
-    if learner.pk not in cohort_learner_ids(session.cohort):
+    if not roster.is_expected(session, learner.pk):
         raise PermissionDenied(_("You are not a learner of this session."))
     if session.is_cancelled:
         raise ValidationError(_("This session is cancelled."))
@@ -362,8 +377,13 @@ def checkin_with_code(*, session: Session, learner, code: str, now: float | None
 
 
 @transaction.atomic
-def session_lock(*, session: Session, by, strokes: list[str]) -> Session:
-    """The trainer countersigns and closes the sheet; from now on only a manager changes it."""
+def session_lock(*, session: Session, by, strokes: list[str], confirm_unsigned: bool = False
+                 ) -> Session:
+    """The trainer countersigns and closes the sheet; from now on only a manager changes it.
+
+    Learners marked as attending who neither signed nor checked in are named, and the sheet
+    is closed only once the trainer confirms it so: the sheet then prints them as present but
+    not signed, never as signed."""
     session = locked_for_chain().get(pk=session.pk)
     if not can_take_roll_call(by, session):
         raise PermissionDenied
@@ -371,6 +391,15 @@ def session_lock(*, session: Session, by, strokes: list[str]) -> Session:
         return session
     if session.is_cancelled:
         raise ValidationError(_("This session is cancelled."))
+    _check_day(session)
+    unsigned = roster.unsigned_present(session)
+    if unsigned and not confirm_unsigned:
+        raise ValidationError({"confirm_unsigned": ValidationError(
+            _("Marked present without a signature or check-in: %(names)s. Have them sign, or "
+              "confirm that you close the sheet without their signature.")
+            % {"names": ", ".join(learner.get_full_name() or learner.username
+                                  for learner in unsigned)},
+            code="unsigned_present")})
     session.countersignature_svg = signature_svg(strokes)
     session.countersigned_at = session.locked_at = timezone.now()
     session.locked_by = by

@@ -33,12 +33,13 @@ from . import services
 from .completion import attendance_hours, module_is_complete
 from .enums import AssessmentKind, CompletionSource, EnrollmentSource, EnrollmentStatus
 from .models import CompetenceAssessment, Enrollment, LessonCompletion
-from .permissions import can_manage_cohort, can_manage_path, is_manager
+from .permissions import can_manage_cohort, can_manage_path, cohorts_managed_by, is_manager
 from .selectors import latest_levels_by_kind
 from .serializers import (
     CompetenceAssessmentCreateSerializer,
     CompetenceAssessmentSerializer,
     EnrollmentCreateSerializer,
+    EnrollmentMoveSerializer,
     EnrollmentSerializer,
     EnrollmentStatusSerializer,
     LessonCompletionCreateSerializer,
@@ -243,6 +244,29 @@ class EnrollmentViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
         enrollment = self.get_queryset().get(pk=enrollment.pk)
         return Response(EnrollmentSerializer(enrollment).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(
+        summary="Move the learner to another cohort of the path from a date",
+        description="The old cohort's sessions before `on_date` keep the learner and their "
+                    "marks; the new cohort's sessions list them from that day on. Refused "
+                    "(400) if it would change a closed sheet or leave a mark outside their "
+                    "days in a cohort.",
+        request=EnrollmentMoveSerializer, responses={200: EnrollmentSerializer})
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None):
+        enrollment = self.get_object()
+        user = request.user
+        if not is_staff(user):
+            raise exceptions.PermissionDenied(_("Your trainer places you in a cohort."))
+        serializer = EnrollmentMoveSerializer(data=request.data,
+                                              cohorts=cohorts_managed_by(user))
+        serializer.is_valid(raise_exception=True)
+        with service_errors(field="cohort"):
+            services.enrollment_move(enrollment=enrollment,
+                                     cohort=serializer.validated_data["cohort"], by=user,
+                                     on_date=serializer.validated_data.get("on_date"))
+        enrollment = self.get_queryset().get(pk=enrollment.pk)
+        return Response(EnrollmentSerializer(enrollment).data)
 
     def partial_update(self, request, *args, **kwargs):
         enrollment = self.get_object()

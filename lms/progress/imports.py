@@ -28,7 +28,7 @@ from lms.cohorts.models import Cohort
 from .enums import EnrollmentSource
 from .models import Enrollment, EnrollmentStatusChange
 from .permissions import is_manager, paths_managed_by
-from .services import enrollment_create
+from .services import enrollment_create, membership_set_start
 from .usernames import USERNAME_MAX, taken_usernames, username_base, username_pick
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -623,6 +623,13 @@ def _backdate(enrollment: Enrollment, day: datetime.date) -> None:
                                                        status_changed_at=moment)
     EnrollmentStatusChange.objects.filter(enrollment=enrollment, from_status="").update(
         changed_at=moment)
+    try:
+        with transaction.atomic():
+            membership_set_start(enrollment=enrollment, start_date=day)
+    except ValidationError:
+        # A sheet of those days is already closed without them: they stay expected from
+        # the import's day, and the closed sheets keep saying who was there.
+        pass
 
 
 def template_csv() -> str:

@@ -100,6 +100,58 @@ class EnrollmentStatusChange(models.Model):
         return f"{self.enrollment}: {self.from_status or '∅'} → {self.to_status}"
 
 
+class CohortMembershipQuerySet(models.QuerySet):
+    def on(self, day):
+        """Memberships in force on `day` (both ends included)."""
+        return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=day), start_date__lte=day)
+
+    def overlapping(self, first, last):
+        """Memberships in force on at least one day from `first` to `last`."""
+        return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=first),
+                           start_date__lte=last)
+
+    def open(self):
+        return self.filter(end_date__isnull=True)
+
+
+class CohortMembership(models.Model):
+    """The days an enrolment was in a cohort: who is expected at each of its sessions.
+
+    `Enrollment.cohort` says where a learner is now; these rows say where they were on any
+    date, so that a sheet, a roll call or a rate of a past session lists the learners of that
+    day, not those of today. Both dates are included; an open end means "still there". Rows
+    are written by the progress services only (enrolment, move, withdrawal, completion)."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE,
+                                   related_name="memberships", verbose_name=_("enrolment"))
+    cohort = models.ForeignKey("cohorts.Cohort", on_delete=models.CASCADE,
+                               related_name="memberships", verbose_name=_("cohort"))
+    start_date = models.DateField(_("in the cohort from"))
+    end_date = models.DateField(_("in the cohort until"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CohortMembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("cohort membership")
+        verbose_name_plural = _("cohort memberships")
+        ordering = ["start_date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="membership_ends_after_start",
+            ),
+            # One open membership per enrolment: a learner is in one cohort of a path at a time.
+            models.UniqueConstraint(fields=["enrollment"], condition=Q(end_date__isnull=True),
+                                    name="one_open_membership_per_enrollment"),
+        ]
+        indexes = [models.Index(fields=["cohort", "start_date"])]
+
+    def __str__(self):
+        end = f"{self.end_date:%d/%m/%Y}" if self.end_date else "…"
+        return f"{self.enrollment} · {self.cohort} {self.start_date:%d/%m/%Y}–{end}"
+
+
 class LessonCompletionQuerySet(models.QuerySet):
     def within(self, page):
         """Completions of lessons under a path or module, through the page tree."""

@@ -117,6 +117,22 @@ class EnrollmentCreateSerializer(serializers.Serializer):
         return attrs
 
 
+class EnrollmentMoveSerializer(serializers.Serializer):
+    cohort = serializers.PrimaryKeyRelatedField(
+        queryset=Cohort.objects.none(), allow_null=True,
+        help_text=_("A cohort of the same path that you train; null takes the learner out of "
+                    "any cohort."))
+    on_date = serializers.DateField(
+        required=False, help_text=_("The first day in the new cohort (today by default). The "
+                                    "old cohort's sessions before it keep the learner and "
+                                    "their marks."))
+
+    def __init__(self, *args, cohorts=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if cohorts is not None:
+            self.fields["cohort"].queryset = cohorts
+
+
 class EnrollmentStatusSerializer(serializers.Serializer):
     status = EnrollmentStatusField()
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")

@@ -1,5 +1,6 @@
 """Writes of learner progress. Views, serializers and imports call these, never the ORM."""
 
+import datetime
 import hashlib
 from dataclasses import dataclass, field
 
@@ -23,6 +24,7 @@ from .enums import (
 )
 from .learner_search import fold, namesakes
 from .models import (
+    CohortMembership,
     CompetenceAssessment,
     Enrollment,
     EnrollmentStatusChange,
@@ -35,14 +37,107 @@ from .usernames import unique_username
 # Sent once when an enrolment becomes completed; the documents app listens to it.
 path_completed = Signal()  # kwargs: enrollment
 
+# Sent before a learner joins or leaves a cohort on given days, inside the transaction; the
+# attendance app refuses (ValidationError) a change that would rewrite a closed sheet or
+# strand a mark. kwargs: enrollment, cohort, first_date, last_date (None: open-ended),
+# joining (True: added to the cohort on those days; False: removed from it).
+cohort_roster_changing = Signal()
+
 OPEN_STATUSES = {EnrollmentStatus.PENDING, EnrollmentStatus.ACTIVE}
+# Statuses that end the learner's place in their cohort.
+CLOSED_STATUSES = {EnrollmentStatus.COMPLETED, EnrollmentStatus.WITHDRAWN}
+
+
+# Cohort memberships ---------------------------------------------------------------------------
+
+def _membership_open(*, enrollment: Enrollment, cohort, start_date) -> CohortMembership:
+    cohort_roster_changing.send(sender=CohortMembership, enrollment=enrollment, cohort=cohort,
+                                first_date=start_date, last_date=None, joining=True)
+    return CohortMembership.objects.create(enrollment=enrollment, cohort=cohort,
+                                           start_date=start_date)
+
+
+def _membership_close(*, enrollment: Enrollment, last_day) -> None:
+    """End the open membership with `last_day` as its last day. One that had not started yet
+    is removed: it was never in force, so no session ever expected the learner."""
+    for membership in CohortMembership.objects.select_for_update().filter(
+            enrollment=enrollment, end_date__isnull=True):
+        cohort_roster_changing.send(
+            sender=CohortMembership, enrollment=enrollment, cohort=membership.cohort,
+            first_date=max(last_day + datetime.timedelta(days=1), membership.start_date),
+            last_date=None, joining=False)
+        if membership.start_date > last_day:
+            membership.delete()
+        else:
+            membership.end_date = last_day
+            membership.save(update_fields=["end_date"])
+
+
+def _membership_reopen(*, enrollment: Enrollment, today) -> None:
+    """Back in the cohort from today: the last membership is extended when it ended today
+    (a same-day mistake undone), otherwise a new one starts."""
+    last = (CohortMembership.objects.select_for_update()
+            .filter(enrollment=enrollment, cohort_id=enrollment.cohort_id)
+            .order_by("-start_date", "-pk").first())
+    if last is not None and (last.end_date is None or last.end_date >= today):
+        if last.end_date is not None:
+            last.end_date = None
+            last.save(update_fields=["end_date"])
+        return
+    _membership_open(enrollment=enrollment, cohort=enrollment.cohort, start_date=today)
+
+
+def membership_set_start(*, enrollment: Enrollment, start_date) -> None:
+    """Move the start of the enrolment's open membership (the CSV import's enrolment date)."""
+    membership = (CohortMembership.objects.select_for_update()
+                  .filter(enrollment=enrollment, end_date__isnull=True).first())
+    if membership is None or membership.start_date == start_date:
+        return
+    first, last = sorted((membership.start_date, start_date))
+    cohort_roster_changing.send(
+        sender=CohortMembership, enrollment=enrollment, cohort=membership.cohort,
+        first_date=first, last_date=last - datetime.timedelta(days=1),
+        joining=start_date < membership.start_date)
+    membership.start_date = start_date
+    membership.save(update_fields=["start_date"])
+
+
+@transaction.atomic
+def enrollment_move(*, enrollment: Enrollment, cohort, by, on_date=None) -> Enrollment:
+    """Move a learner to another cohort of the same path from `on_date` (today by default):
+    the old cohort's sessions before that day keep them and their marks, the new cohort's
+    sessions list them from that day on. Nothing is deleted."""
+    enrollment = Enrollment.objects.select_for_update().select_related("path", "cohort").get(
+        pk=enrollment.pk)
+    on_date = on_date or timezone.localdate()
+    if cohort is not None and cohort.pk == enrollment.cohort_id:
+        return enrollment
+    _enrollment_scope_check(by=by, path=enrollment.path, cohort=cohort)
+    if enrollment.cohort_id is not None and not can_manage_cohort(by, enrollment.cohort):
+        raise PermissionDenied(_("You cannot move learners out of this group."))
+    if enrollment.status == EnrollmentStatus.WITHDRAWN:
+        raise ValidationError({"cohort": ValidationError(
+            _("This learner has withdrawn: reopen the enrolment before moving it."),
+            code="withdrawn")})
+    if enrollment.status == EnrollmentStatus.COMPLETED:
+        raise ValidationError({"cohort": ValidationError(
+            _("This learner has completed the path: their cohort is part of the record."),
+            code="completed")})
+    _membership_close(enrollment=enrollment, last_day=on_date - datetime.timedelta(days=1))
+    if cohort is not None:
+        _membership_open(enrollment=enrollment, cohort=cohort, start_date=on_date)
+    enrollment.cohort = cohort
+    enrollment.save(update_fields=["cohort"])
+    return enrollment
 
 
 @transaction.atomic
 def enrollment_create(*, learner, path: TrainingPathPage, source: EnrollmentSource, by=None,
-                      cohort=None, status: EnrollmentStatus = EnrollmentStatus.ACTIVE
-                      ) -> tuple[Enrollment, bool]:
-    """Enrol a learner; enrolling again returns the existing enrolment unchanged.
+                      cohort=None, status: EnrollmentStatus = EnrollmentStatus.ACTIVE,
+                      joined_on=None) -> tuple[Enrollment, bool]:
+    """Enrol a learner; enrolling again returns the existing enrolment unchanged. In a cohort,
+    the learner is expected at its sessions from `joined_on` (the day of enrolment by
+    default).
 
     Enrolling an account that holds no learner role gives it one: only a manager may do that
     to someone else's account (a trainer could otherwise draw a colleague's or a manager's
@@ -68,6 +163,9 @@ def enrollment_create(*, learner, path: TrainingPathPage, source: EnrollmentSour
         return Enrollment.objects.get(learner=learner, path=path), False
     EnrollmentStatusChange.objects.create(enrollment=enrollment, to_status=status,
                                           changed_by=by, changed_at=enrollment.enrolled_at)
+    if cohort is not None and status != EnrollmentStatus.WITHDRAWN:
+        _membership_open(enrollment=enrollment, cohort=cohort,
+                         start_date=joined_on or timezone.localdate(enrollment.enrolled_at))
     return enrollment, True
 
 
@@ -253,15 +351,23 @@ def learner_create_and_enroll(*, first_name: str, last_name: str, path: Training
 
 @transaction.atomic
 def enrollment_set_status(*, enrollment: Enrollment, status: EnrollmentStatus, by=None,
-                          note: str = "") -> Enrollment:
+                          note: str = "", now=None) -> Enrollment:
     enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
     if enrollment.status == status:
         return enrollment
-    now = timezone.now()
+    now = now or timezone.now()
     EnrollmentStatusChange.objects.create(
         enrollment=enrollment, from_status=enrollment.status, to_status=status, changed_by=by,
         changed_at=now, note=note,
     )
+    if enrollment.cohort_id is not None:
+        # The roster follows: a withdrawn or completed learner is expected until today
+        # included; one who comes back is expected again from today.
+        today = timezone.localdate(now)
+        if status in CLOSED_STATUSES and enrollment.status not in CLOSED_STATUSES:
+            _membership_close(enrollment=enrollment, last_day=today)
+        elif status not in CLOSED_STATUSES and enrollment.status in CLOSED_STATUSES:
+            _membership_reopen(enrollment=enrollment, today=today)
     enrollment.status = status
     enrollment.status_changed_at = now
     enrollment.completed_at = now if status == EnrollmentStatus.COMPLETED else None

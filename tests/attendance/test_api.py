@@ -7,6 +7,7 @@ import time
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django.utils.translation import gettext
 from rest_framework.test import APIClient
 
@@ -22,6 +23,7 @@ from lms.attendance.models import (
 from lms.attendance.services import MarkInput
 from lms.cohorts.models import Cohort
 from lms.progress.enums import EnrollmentStatus
+from lms.progress.services import enrollment_set_status
 from tests.accounts.factories import LearnerFactory, TrainerFactory, UserFactory
 from tests.attendance.factories import SessionFactory
 from tests.cohorts.factories import CohortFactory
@@ -454,7 +456,8 @@ def test_roll_call_refuses_what_the_database_would_refuse(api, trainer, session,
     response = post(api, url, roll((learner, "present"), (elsewhere.learner, "present")))
     assert response.status_code == 400
     assert response.json() == {"marks": {"1": {"learner": [
-        gettext("This learner is not in the cohort.")]}}}
+        gettext("This learner is not expected at this session: they were not in the cohort "
+                "on that day.")]}}}
     response = post(api, url, roll((learner, "bogus")))
     assert response.status_code == 400 and response.json()["marks"] == {"0": {"status": [
         gettext("Unknown status.")]}}
@@ -559,7 +562,14 @@ def test_lock_a_sheet(api, trainer, learner, session, marked, elsewhere):
         assert response.status_code == 400 and set(response.json()) == {"strokes"}, bad
     session.refresh_from_db()
     assert not session.is_locked
+    # The learner marked present never signed: the trainer must confirm it (issue 11).
     response = post(api, url, {"strokes": STROKES})
+    assert response.status_code == 400
+    assert set(response.json()) == {"confirm_unsigned"}
+    assert learner.get_full_name() in response.json()["confirm_unsigned"][0]
+    session.refresh_from_db()
+    assert not session.is_locked
+    response = post(api, url, {"strokes": STROKES, "confirm_unsigned": True})
     assert response.status_code == 200, response.content
     assert response.json()["is_locked"] and response.json()["countersigned_at"]
     again = post(api, url, {"strokes": ["M1 1 L2 2"]})  # already locked: nothing changes
@@ -571,7 +581,8 @@ def test_lock_a_sheet(api, trainer, learner, session, marked, elsewhere):
 @pytest.mark.django_db
 def test_a_locked_sheet_changes_only_by_a_manager_with_a_reason(api, trainer, manager, session,
                                                                  learner, marked):
-    services.session_lock(session=session, by=trainer, strokes=STROKES)
+    services.session_lock(session=session, by=trainer, strokes=STROKES,
+                          confirm_unsigned=True)
     url = session_url(session, "roll-call")
     as_user(api, trainer)
     response = post(api, url, {**roll((learner, "absent")), "reason": "Erreur"})
@@ -590,7 +601,8 @@ def test_a_locked_sheet_changes_only_by_a_manager_with_a_reason(api, trainer, ma
 
 @pytest.mark.django_db
 def test_no_check_in_on_a_locked_sheet(api, trainer, learner, session):
-    services.session_lock(session=session, by=trainer, strokes=STROKES)
+    services.session_lock(session=session, by=trainer, strokes=STROKES,
+                          confirm_unsigned=True)
     as_user(api, learner)
     response = post(api, session_url(session, "check-in"), {"code": current_code(session)})
     assert response.status_code == 400
@@ -642,9 +654,10 @@ def test_only_learners_of_the_session_check_in(api, trainer, session, learner, p
     as_user(api, trainer)  # sees the session, but is not one of its learners
     response = post(api, session_url(session, "check-in"), {"code": current_code(session)})
     assert response.status_code == 403
-    enrollment = learner.enrollments.get()
-    enrollment.status = EnrollmentStatus.WITHDRAWN
-    enrollment.save()
+    # Withdrawn the day before the session: no longer expected at it.
+    enrollment_set_status(enrollment=learner.enrollments.get(), status=EnrollmentStatus.WITHDRAWN,
+                          now=timezone.make_aware(datetime.datetime.combine(
+                              session.date - datetime.timedelta(days=1), datetime.time(12))))
     as_user(api, learner)
     response = post(api, session_url(session, "check-in"), {"code": current_code(session)})
     assert response.status_code == 403
@@ -789,7 +802,9 @@ def populate(size, cohort, path, trainer):
     `size` other cohorts trained by the trainer."""
     learners = LearnerFactory.create_batch(size)
     for learner in learners:
-        EnrollmentFactory(learner=learner, path=path, cohort=cohort)
+        # In the group before its first session, so expected at every one of them.
+        EnrollmentFactory(learner=learner, path=path, cohort=cohort,
+                          membership=TODAY - datetime.timedelta(days=size + 1))
     sessions = [SessionFactory(cohort=cohort, trainer=trainer,
                                date=TODAY - datetime.timedelta(days=day))
                 for day in range(1, size + 1)]

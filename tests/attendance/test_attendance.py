@@ -101,7 +101,8 @@ def test_lock_then_only_a_manager_with_a_reason_changes_a_mark(session, group, t
                                                                manager):
     a = group[0]
     services.roll_call_save(session=session, by=trainer, marks=marks((a, "absent")))
-    services.session_lock(session=session, by=trainer, strokes=STROKES)
+    services.session_lock(session=session, by=trainer, strokes=STROKES,
+                          confirm_unsigned=True)
     session.refresh_from_db()
     assert session.is_locked and session.countersignature_svg.startswith("<svg")
     with pytest.raises(PermissionDenied):
@@ -118,7 +119,8 @@ def test_lock_then_only_a_manager_with_a_reason_changes_a_mark(session, group, t
 @pytest.mark.django_db
 def test_the_database_refuses_changes_to_a_locked_sheet(session, group, trainer):
     services.roll_call_save(session=session, by=trainer, marks=marks((group[0], "present")))
-    services.session_lock(session=session, by=trainer, strokes=STROKES)
+    services.session_lock(session=session, by=trainer, strokes=STROKES,
+                          confirm_unsigned=True)
     with pytest.raises(IntegrityError), transaction.atomic():
         Attendance.objects.filter(session=session).update(comment="en douce")
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -196,7 +198,10 @@ def test_rate_and_hours_count_only_past_marked_scheduled_sessions(cohort, group,
                                                  minutes_late=30 if status == "late" else 0)])
     services.roll_call_save(session=cancelled, by=trainer, marks=marks((learner, "absent")))
     services.session_cancel(session=cancelled, by=trainer, reason="Formateur malade")
-    services.roll_call_save(session=future, by=trainer, marks=marks((learner, "absent")))
+    # A future session can no longer be marked (issue 11); a mark made before that rule must
+    # still not count.
+    Attendance.objects.create(session=future, learner=learner,
+                              status=AttendanceStatus.objects.get(code="absent"))
     figures = figures_by_learner(cohort)[learner.pk]
     # present 1 + late 0.5 + absent 0 over 3 marked sessions; the unmarked one doesn't count.
     assert figures.sessions_marked == 3

@@ -11,6 +11,7 @@ from lms.attendance.enums import SignatureMethod
 from lms.attendance.models import AbsenceNotice, Attendance, AttendanceSettings
 from lms.attendance.services import MarkInput
 from lms.progress.enums import EnrollmentStatus
+from lms.progress.services import enrollment_set_status
 from tests.accounts.factories import LearnerFactory
 from tests.attendance.factories import SessionFactory
 from tests.cohorts.factories import CohortFactory
@@ -116,8 +117,10 @@ def test_a_learner_outside_the_cohort_gets_404(client, session, path):
 
 @pytest.mark.django_db
 def test_a_withdrawn_learner_cannot_check_in(learner_client, enrollment, session):
-    enrollment.status = EnrollmentStatus.WITHDRAWN
-    enrollment.save()
+    # Withdrawn the day before the session (through the service, which ends the membership).
+    enrollment_set_status(enrollment=enrollment, status=EnrollmentStatus.WITHDRAWN,
+                          now=timezone.make_aware(datetime.datetime.combine(
+                              session.date - datetime.timedelta(days=1), datetime.time(12))))
     assert learner_client.post(checkin_url(session),
                                {"code": code_now(session)}).status_code == 404
 
@@ -125,7 +128,8 @@ def test_a_withdrawn_learner_cannot_check_in(learner_client, enrollment, session
 @pytest.mark.django_db
 def test_check_in_is_closed_on_a_locked_or_cancelled_session(learner_client, learner, session,
                                                              trainer, cohort):
-    services.session_lock(session=session, by=trainer, strokes=STROKES)
+    services.session_lock(session=session, by=trainer, strokes=STROKES,
+                          confirm_unsigned=True)
     response = learner_client.get(checkin_url(session))
     assert response.status_code == 200 and 'name="code"' not in response.content.decode()
     assert learner_client.post(checkin_url(session),

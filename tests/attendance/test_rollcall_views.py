@@ -17,6 +17,7 @@ from lms.attendance.models import (
 )
 from lms.attendance.services import MarkInput
 from lms.progress.enums import EnrollmentStatus
+from lms.progress.services import enrollment_set_status
 from tests.accounts.factories import LearnerFactory, TrainerFactory
 from tests.attendance.factories import SessionFactory
 from tests.cohorts.factories import CohortFactory
@@ -206,9 +207,11 @@ def test_a_foreign_learner_or_a_bad_value_is_refused_with_400(trainer_client, se
 
 @pytest.mark.django_db
 def test_a_withdrawn_learner_is_not_on_the_roll_call(trainer_client, session, group):
-    enrolment = group[0].enrollments.get()
-    enrolment.status = EnrollmentStatus.WITHDRAWN
-    enrolment.save()
+    # Withdrawn the day before the session: not expected at it any more.
+    enrollment_set_status(enrollment=group[0].enrollments.get(),
+                          status=EnrollmentStatus.WITHDRAWN,
+                          now=timezone.make_aware(datetime.datetime.combine(
+                              session.date - datetime.timedelta(days=1), datetime.time(12))))
     response = trainer_client.get(roll_url(session))
     assert [row.learner for row in response.context["rows"]] == group[1:]
     form = response.context["form"]
@@ -239,7 +242,8 @@ def test_absence_notice_is_shown_on_the_roll_call(trainer_client, session, group
 def test_locked_sheet_is_read_only_for_the_trainer(trainer_client, session, group, trainer):
     services.roll_call_save(session=session, by=trainer,
                             marks=[MarkInput(group[0].pk, "absent")])
-    services.session_lock(session=session, by=trainer, strokes=STROKES)
+    services.session_lock(session=session, by=trainer, strokes=STROKES,
+                          confirm_unsigned=True)
     response = trainer_client.get(roll_url(session))
     assert response.status_code == 200
     html = response.content.decode()
@@ -260,7 +264,8 @@ def test_manager_overrides_a_locked_sheet_with_a_reason(client, manager, session
                                                         trainer):
     services.roll_call_save(session=session, by=trainer,
                             marks=[MarkInput(group[0].pk, "absent")])
-    services.session_lock(session=session, by=trainer, strokes=STROKES)
+    services.session_lock(session=session, by=trainer, strokes=STROKES,
+                          confirm_unsigned=True)
     client.force_login(manager)
     form = client.get(roll_url(session)).context["form"]
     assert "reason" in form.fields
@@ -365,7 +370,15 @@ def test_countersign_and_lock(trainer_client, session, group, trainer):
     assert trainer_client.post(lock_url(session), {"strokes": '["Z"]'}).status_code == 400
     session.refresh_from_db()
     assert not session.is_locked
+    # group[0] is marked present without a signature: closing asks for a confirmation.
     response = trainer_client.post(lock_url(session), {"strokes": json.dumps(STROKES)})
+    assert response.status_code == 400
+    assert response.context["unsigned_present"] == [group[0]]
+    assert response.context["form"].errors["confirm_unsigned"]
+    session.refresh_from_db()
+    assert not session.is_locked
+    response = trainer_client.post(lock_url(session), {"strokes": json.dumps(STROKES),
+                                                       "confirm_unsigned": "on"})
     assert response.status_code == 302 and response.url == lock_url(session)
     session.refresh_from_db()
     assert session.is_locked and session.locked_by == trainer
@@ -408,7 +421,8 @@ def test_code_endpoint_is_json_for_the_trainer_only(client, trainer, learner, en
     assert client.get(code_url(session)).status_code == 404
     client.force_login(TrainerFactory())
     assert client.get(code_url(session)).status_code == 404
-    services.session_lock(session=session, by=trainer, strokes=STROKES)
+    services.session_lock(session=session, by=trainer, strokes=STROKES,
+                          confirm_unsigned=True)
     client.force_login(manager)
     assert client.get(code_url(session)).json() == {"open": False}
 

@@ -4,6 +4,7 @@ absences declared ahead, and their own attendance figures."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -15,11 +16,11 @@ from lms.cohorts.models import Cohort
 from lms.progress.enums import EnrollmentStatus
 from lms.progress.models import Enrollment
 
-from .. import services
+from .. import roster, services
 from ..checkin_limits import checkin_attempts_exceeded, checkin_attempts_message
 from ..forms import AbsenceNoticeForm, CheckinForm
 from ..models import AbsenceNotice, Attendance, Session
-from ..selectors import figures_by_learner, upcoming_sessions_of
+from ..selectors import counted_marks, figures_by_pair
 
 UPCOMING_LIMIT = 5
 
@@ -32,8 +33,9 @@ def _current_cohorts(learner):
 
 
 def _learner_session(request, session_id) -> Session | None:
+    """The session if the user is expected at it (in its cohort on its day)."""
     session = Session.objects.select_related("cohort", "module").filter(pk=session_id).first()
-    if session is None or request.user.pk not in services.cohort_learner_ids(session.cohort):
+    if session is None or not roster.is_expected(session, request.user.pk):
         return None
     return session
 
@@ -111,16 +113,23 @@ def my_absences(request):
     cohort_list = list(cohorts)
     figures = []
     for cohort in cohort_list:
-        # One query per cohort; a learner is in one or two cohorts at a time.
-        figures.append((cohort, figures_by_learner(cohort, learners=[learner]).get(learner.pk)))
-    today = timezone.localdate()
+        # One query per cohort; a learner is in one or two cohorts at a time. Only the
+        # sessions they were expected at count (not those before they joined).
+        marks = roster.expected_marks(counted_marks().filter(session__cohort=cohort,
+                                                             learner=learner))
+        figures.append((cohort, figures_by_pair(marks).get((learner.pk, cohort.pk))))
+    now = timezone.localtime()
+    today = now.date()
     return render(request, "attendance/learner/absences.html", {
         "form": form,
         "has_cohorts": bool(cohort_list),
         "figures": figures,
         "notices": AbsenceNotice.objects.filter(learner=learner).select_related("cohort")
                                         .order_by("-start_date", "-pk"),
-        "upcoming": upcoming_sessions_of(learner, UPCOMING_LIMIT),
+        "upcoming": list(roster.sessions_expected_for(
+            learner, Session.objects.scheduled().filter(cohort__in=cohort_list))
+            .filter(Q(date__gt=today) | Q(date=today, end_time__gt=now.time()))
+            .select_related("cohort", "module").order_by("date", "start_time")[:UPCOMING_LIMIT]),
         "today": today,
     }, status=status)
 

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models.functions import Lower
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -22,11 +21,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from lms.progress.enums import EnrollmentStatus
-from lms.progress.models import Enrollment
 from lms.progress.permissions import is_manager
 
-from .. import checkin, services
+from .. import checkin, roster, services
 from ..forms import CountersignForm, PaperSignatureForm, RollCallForm, SignatureForm
 from ..models import AbsenceNotice, Attendance, AttendanceSettings, AttendanceStatus, Session
 
@@ -55,11 +52,8 @@ def _session_or_404(request, session_id) -> Session:
 
 
 def _cohort_learners(session):
-    """Learners of the session's cohort (not withdrawn), sorted by name."""
-    enrolled = (Enrollment.objects.filter(cohort_id=session.cohort_id)
-                .exclude(status=EnrollmentStatus.WITHDRAWN).values("learner_id"))
-    return User.objects.filter(pk__in=enrolled).order_by(Lower("last_name"), Lower("first_name"),
-                                                         "username")
+    """Learners expected at the session (in its cohort on its day), sorted by name."""
+    return roster.expected_learners(session)
 
 
 def _learner_or_404(session, learner_id):
@@ -127,7 +121,12 @@ def _code_context(request, session, settings) -> dict:
 
 
 def _is_open(session) -> bool:
-    return not (session.is_cancelled or session.is_locked)
+    return not (session.is_cancelled or session.is_locked or _before_day(session))
+
+
+def _before_day(session) -> bool:
+    """Nobody marks a session before its day (the services refuse it too)."""
+    return session.date > timezone.localdate()
 
 
 @login_required
@@ -135,7 +134,8 @@ def _is_open(session) -> bool:
 def roll_call(request, session_id):
     session = _session_or_404(request, session_id)
     manager = is_manager(request.user)
-    editable = not session.is_cancelled and (not session.is_locked or manager)
+    ahead = _before_day(session)
+    editable = not session.is_cancelled and not ahead and (not session.is_locked or manager)
     learners = list(_cohort_learners(session))
     statuses_by_pk = {status.pk: status for status in AttendanceStatus.objects.all()}
     statuses = sorted((s for s in statuses_by_pk.values() if s.active),
@@ -149,8 +149,12 @@ def roll_call(request, session_id):
     status_code = 200
     if request.method == "POST":
         if not editable:
-            messages.error(request, _("This sheet is locked: only a manager can change it.")
-                           if session.is_locked else _("This session is cancelled."))
+            if ahead:
+                messages.error(request, _("The roll call of this session opens on its day."))
+            elif session.is_locked:
+                messages.error(request, _("This sheet is locked: only a manager can change it."))
+            else:
+                messages.error(request, _("This session is cancelled."))
             status_code = 400
         elif form.is_valid():
             marks_in = form.mark_inputs()
@@ -184,6 +188,7 @@ def roll_call(request, session_id):
         "editable": editable,
         "override": session.is_locked and manager,
         "is_today": session.date == timezone.localdate(),
+        "ahead": ahead,
     }
     if _is_open(session):
         context["checkin"] = _code_context(request, session, AttendanceSettings.load(request))
@@ -213,7 +218,9 @@ def _sign_page(request, session, learner, *, draw_form=None, paper_form=None, st
         "session": session,
         "learner": learner,
         "mark": mark,
-        "editable": not session.is_cancelled and (not session.is_locked or manager),
+        "editable": (not session.is_cancelled and not _before_day(session)
+                     and (not session.is_locked or manager)),
+        "ahead": _before_day(session),
         "override": override,
         "draw_form": draw_form or SignatureForm(override=override),
         "paper_form": paper_form or PaperSignatureForm(override=override),
@@ -274,18 +281,24 @@ def sign_paper(request, session_id, learner_id):
 @require_http_methods(["GET", "POST"])
 def lock(request, session_id):
     session = _session_or_404(request, session_id)
-    form = CountersignForm(request.POST or None)
+    unsigned = [] if session.is_locked else roster.unsigned_present(session)
+    form = CountersignForm(request.POST or None, unsigned=unsigned)
     status = 200
     if request.method == "POST":
         status = 400
         if session.is_locked:
             messages.error(request, _("This sheet is already closed."))
+        elif _before_day(session):
+            messages.error(request, _("The sheet of this session can be closed from its day."))
         elif form.is_valid():
             try:
                 services.session_lock(session=session, by=request.user,
-                                      strokes=form.cleaned_data["strokes"])
+                                      strokes=form.cleaned_data["strokes"],
+                                      confirm_unsigned=form.cleaned_data["confirm_unsigned"])
             except (ValidationError, PermissionDenied) as error:
                 _add_service_errors(form, error, field="strokes")
+                # Someone marked meanwhile: show the list as the service saw it.
+                unsigned = roster.unsigned_present(session)
             else:
                 return redirect("attendance:rollcall-lock", session_id=session.pk)
     learner_ids = {learner.pk for learner in _cohort_learners(session).only("pk")}
@@ -298,6 +311,8 @@ def lock(request, session_id):
     return render(request, "attendance/rollcall/lock.html", {
         "session": session,
         "form": form,
+        "ahead": _before_day(session),
+        "unsigned_present": unsigned,
         "learner_count": len(learner_ids),
         "status_counts": sorted(counts.items(), key=lambda item: (item[0].sort_order, item[0].pk)),
         "unmarked": len(learner_ids) - sum(counts.values()),
