@@ -16,7 +16,7 @@ def existing_passwords_are_their_owners(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_user_email_unique'),
+        ('accounts', '0005_user_names_clean_birth_date_bounds'),
     ]
 
     operations = [
