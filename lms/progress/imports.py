@@ -513,6 +513,12 @@ def build_preview(*, text: str, user) -> ImportPreview:
         if not any(error.code in {"required", "invalid_email", "invalid_username"}
                    for error in row.errors):
             _match_learner(row, parsed, lookups, new_learners, new_by_email)
+            if (row.learner is not None and not row.learner.is_learner
+                    and not (user.is_manager or user.is_superuser)):
+                # As services.enrollment_create refuses it: told per row, never a 500.
+                _error(row, parsed, "username", "not_a_learner", _(
+                    "%(name)s is not a learner: only a manager can enrol this account."
+                ) % {"name": row.learner})
 
     lookups.fetch_cohorts_and_enrollments(rows)
     seen: dict[tuple, int] = {}

@@ -191,3 +191,23 @@ def test_enrol_many_refuses_a_non_learner_for_a_trainer(trainer, path, cohort):
         enroll_many(learners=[person], path=path, by=trainer, cohort=cohort)
     assert error.value.error_dict["learner"][0].code == "not_a_learner"
     assert not Enrollment.objects.filter(learner=person).exists()
+
+
+@pytest.mark.django_db
+def test_an_import_by_a_trainer_refuses_a_non_learner_row_and_imports_nothing(
+        client, trainer, path, cohort, manager):
+    from lms.progress import imports
+
+    colleague = TrainerFactory(email="collegue@exemple.fr")
+    text = ("nom;prénom;email;parcours;groupe\r\n"
+            f"Martin;Lucie;lucie.martin@exemple.fr;{path.slug};{cohort.name}\r\n"
+            f"Collègue;Jo;collegue@exemple.fr;{path.slug};{cohort.name}\r\n")
+    preview = imports.build_preview(text=text, user=trainer)
+    assert [(error.line, error.code) for error in preview.errors] == [(3, "not_a_learner")]
+    with pytest.raises(imports.ImportRejected):
+        imports.import_commit(text=text, by=trainer)
+    assert not Enrollment.objects.exists()
+    colleague.refresh_from_db()
+    assert not colleague.is_learner
+    # A manager may.
+    assert imports.build_preview(text=text, user=manager).is_valid
