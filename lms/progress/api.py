@@ -224,7 +224,7 @@ class EnrollmentViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
             if is_staff(user) and can_manage_path(user, path):
                 enrollment, created = services.enrollment_create(
                     learner=learner, path=path, source=EnrollmentSource.STAFF, by=user,
-                    cohort=cohort,
+                    cohort=cohort, joined_on=serializer.validated_data.get("joined_on"),
                 )
             elif learner.pk == user.pk:
                 if cohort is not None:

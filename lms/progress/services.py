@@ -203,9 +203,10 @@ class EnrollmentBatch:
 
 
 @transaction.atomic
-def enroll_many(*, learners, path: TrainingPathPage, by, cohort=None) -> EnrollmentBatch:
+def enroll_many(*, learners, path: TrainingPathPage, by, cohort=None, joined_on=None
+                ) -> EnrollmentBatch:
     """Enrol several learners in a path, and in a cohort of it: all of them, or none on any
-    error. Enrolling someone again changes nothing."""
+    error. Enrolling someone again changes nothing. `joined_on`: see enrollment_create."""
     _enrollment_scope_check(by=by, path=path, cohort=cohort)
     batch = EnrollmentBatch()
     seen: set[int] = set()
@@ -218,7 +219,7 @@ def enroll_many(*, learners, path: TrainingPathPage, by, cohort=None) -> Enrollm
                                   % {"name": learner})
         enrollment, created = enrollment_create(learner=learner, path=path,
                                                 source=EnrollmentSource.STAFF, by=by,
-                                                cohort=cohort)
+                                                cohort=cohort, joined_on=joined_on)
         (batch.created if created else batch.existing).append(enrollment)
     return batch
 
