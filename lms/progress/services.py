@@ -107,8 +107,9 @@ def enrollment_move(*, enrollment: Enrollment, cohort, by, on_date=None) -> Enro
     """Move a learner to another cohort of the same path from `on_date` (today by default):
     the old cohort's sessions before that day keep them and their marks, the new cohort's
     sessions list them from that day on. Nothing is deleted."""
-    enrollment = Enrollment.objects.select_for_update().select_related("path", "cohort").get(
-        pk=enrollment.pk)
+    # Only the enrolment's row is locked (its cohort may be null: an outer join).
+    enrollment = (Enrollment.objects.select_for_update(of=("self",))
+                  .select_related("path", "cohort").get(pk=enrollment.pk))
     on_date = on_date or timezone.localdate()
     if cohort is not None and cohort.pk == enrollment.cohort_id:
         return enrollment
