@@ -225,7 +225,7 @@ class EnrollmentViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
                 services.enrollment_scope_check(by=user, path=path, cohort=cohort)
                 enrollment, created = services.enrollment_create(
                     learner=learner, path=path, source=EnrollmentSource.STAFF, by=user,
-                    cohort=cohort,
+                    cohort=cohort, joined_on=serializer.validated_data.get("joined_on"),
                 )
             elif learner.pk == user.pk:
                 if cohort is not None:

@@ -108,6 +108,10 @@ class EnrollmentCreateSerializer(serializers.Serializer):
     path = serializers.PrimaryKeyRelatedField(queryset=TrainingPathPage.objects.all())
     cohort = serializers.PrimaryKeyRelatedField(queryset=Cohort.objects.all(), required=False,
                                                 allow_null=True)
+    joined_on = serializers.DateField(
+        required=False,
+        help_text=_("The first day the learner is expected at the cohort's sessions (today by "
+                    "default), e.g. the first session when enrolled after it."))
 
     def validate(self, attrs):
         cohort = attrs.get("cohort")

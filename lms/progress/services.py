@@ -107,8 +107,9 @@ def enrollment_move(*, enrollment: Enrollment, cohort, by, on_date=None) -> Enro
     """Move a learner to another cohort of the same path from `on_date` (today by default):
     the old cohort's sessions before that day keep them and their marks, the new cohort's
     sessions list them from that day on. Nothing is deleted."""
-    enrollment = Enrollment.objects.select_for_update().select_related("path", "cohort").get(
-        pk=enrollment.pk)
+    # Only the enrolment's row is locked (its cohort may be null: an outer join).
+    enrollment = (Enrollment.objects.select_for_update(of=("self",))
+                  .select_related("path", "cohort").get(pk=enrollment.pk))
     on_date = on_date or timezone.localdate()
     if cohort is not None and cohort.pk == enrollment.cohort_id:
         return enrollment
@@ -220,9 +221,10 @@ class EnrollmentBatch:
 
 
 @transaction.atomic
-def enroll_many(*, learners, path: TrainingPathPage, by, cohort=None) -> EnrollmentBatch:
+def enroll_many(*, learners, path: TrainingPathPage, by, cohort=None, joined_on=None
+                ) -> EnrollmentBatch:
     """Enrol several learners in a path, and in a cohort of it: all of them, or none on any
-    error. Enrolling someone again changes nothing."""
+    error. Enrolling someone again changes nothing. `joined_on`: see enrollment_create."""
     _enrollment_scope_check(by=by, path=path, cohort=cohort)
     batch = EnrollmentBatch()
     seen: set[int] = set()
@@ -235,7 +237,7 @@ def enroll_many(*, learners, path: TrainingPathPage, by, cohort=None) -> Enrollm
                                   % {"name": learner})
         enrollment, created = enrollment_create(learner=learner, path=path,
                                                 source=EnrollmentSource.STAFF, by=by,
-                                                cohort=cohort)
+                                                cohort=cohort, joined_on=joined_on)
         (batch.created if created else batch.existing).append(enrollment)
     return batch
 

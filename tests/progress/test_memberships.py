@@ -243,3 +243,26 @@ def test_the_api_moves_a_learner(path, group, other_group, learner, trainer):
     assert response.status_code == 200 and response.json()["cohort"] == other_group.pk
     assert spans(enrollment) == [(group.pk, MARCH_2, datetime.date(2026, 3, 12)),
                                  (other_group.pk, datetime.date(2026, 3, 13), None)]
+
+
+@pytest.mark.django_db
+def test_the_api_enrols_from_a_past_day_but_not_onto_a_closed_sheet(path, group, trainer):
+    from rest_framework.test import APIClient
+
+    first = SessionFactory(cohort=group, trainer=trainer, date=MARCH_2)
+    api = APIClient()
+    api.force_authenticate(trainer)
+    learner = LearnerFactory()
+    response = api.post("/api/v1/enrollments/", {"learner": learner.pk, "path": path.pk,
+                                                 "cohort": group.pk, "joined_on": "2026-03-02"},
+                        format="json")
+    assert response.status_code == 201
+    assert spans(Enrollment.objects.get(pk=response.json()["id"])) == [(group.pk, MARCH_2, None)]
+    with time_machine.travel(at(MARCH_2, 18), tick=False):
+        attendance.session_lock(session=first, by=trainer, strokes=STROKES)
+    late = LearnerFactory()
+    response = api.post("/api/v1/enrollments/", {"learner": late.pk, "path": path.pk,
+                                                 "cohort": group.pk, "joined_on": "2026-03-01"},
+                        format="json")
+    assert response.status_code == 400 and "02/03/2026" in response.json()["cohort"][0]
+    assert not Enrollment.objects.filter(learner=late).exists()
