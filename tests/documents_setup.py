@@ -87,3 +87,11 @@ def forget_locked_session(session) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM attendance_session WHERE id = %s", [session.pk])
         cursor.execute("DELETE FROM attendance_attendance WHERE session_id = %s", [session.pk])
+
+
+def forget_locked_sessions() -> None:
+    """forget_locked_session for every locked session left (transactional tests' teardown)."""
+    from lms.attendance.models import Session
+
+    for session in Session.objects.filter(locked_at__isnull=False).only("pk"):
+        forget_locked_session(session)
