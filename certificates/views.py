@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
+from lms.accounts.models import Organisation
 from lms.attendance.selectors import open_sheets_of, open_sheets_of_cohort
 from lms.cohorts.models import Cohort
 from lms.progress.enums import EnrollmentStatus
@@ -187,7 +188,9 @@ def _cohort_page(request, cohort, *, week_form=None, status=200):
         "sheets": sheets,
         # Hours of these sheets are provisional: documents print none of them until locked.
         "open_sheets": open_sheets_of_cohort(cohort),
-        "signatory_missing": services.signatory_missing(),
+        # The settings the base template reads too: loaded once for the request.
+        "signatory_missing": services.signatory_missing(
+            Organisation.load(request_or_site=request)),
         "settings_url": services.organisation_settings_url(),
     }, status=status)
 

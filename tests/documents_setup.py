@@ -76,3 +76,22 @@ def attended_session(enrollment, *, by, date=None, start=datetime.time(9),
 
 # Far enough back to be in no week another test makes a sheet of.
 OLD = datetime.timedelta(days=120)
+
+
+def forget_locked_session(session) -> None:
+    """For a transactional test's flush, which the lock triggers would stop: the session
+    first, then its marks (no longer of a locked session), in one transaction so that the
+    deferred foreign keys hold at commit."""
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM attendance_session WHERE id = %s", [session.pk])
+        cursor.execute("DELETE FROM attendance_attendance WHERE session_id = %s", [session.pk])
+
+
+def forget_locked_sessions() -> None:
+    """forget_locked_session for every locked session left (transactional tests' teardown)."""
+    from lms.attendance.models import Session
+
+    for session in Session.objects.filter(locked_at__isnull=False).only("pk"):
+        forget_locked_session(session)

@@ -6,7 +6,7 @@ from django.utils import timezone
 from lms.accounts.models import Organisation
 from lms.progress.enums import EnrollmentStatus
 from lms.progress.services import enrollment_set_status
-from tests.documents_setup import attended_session, ready_to_sign
+from tests.documents_setup import attended_session, forget_locked_session, ready_to_sign
 
 
 @pytest.fixture(autouse=True)
@@ -29,12 +29,16 @@ def organisation(db):
 
 
 @pytest.fixture
-def attended(enrollment, trainer):
+def attended(request, enrollment, trainer):
     """The enrolment's learner attended one 3-hour session, its sheet locked: 3 realised
     hours. Enrolled before it."""
     enrollment.enrolled_at = timezone.now() - datetime.timedelta(days=200)
     enrollment.save(update_fields=["enrolled_at"])
-    return attended_session(enrollment, by=trainer)
+    session = attended_session(enrollment, by=trainer)
+    yield session
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        forget_locked_session(session)
 
 
 @pytest.fixture

@@ -262,3 +262,21 @@ def test_competence_rows_never_split_and_headers_repeat():
     css = " ".join(STYLESHEET.read_text().split())
     assert "thead { display: table-header-group; }" in css
     assert "tr, td, th { break-inside: avoid; page-break-inside: avoid; }" in css
+
+
+@pytest.mark.django_db
+def test_funder_export_counts_locked_sheets_only(enrollment, learner_history, trainer,
+                                                 cohort, client):
+    """The cohort's CSV export (what a funder is sent): realised hours, 5,67, not the
+    8,67 that counting the open sheet would give."""
+    import csv
+
+    client.force_login(trainer)
+    response = client.get(f"/emargement/groupes/{cohort.pk}/export.csv")
+    assert response.status_code == 200
+    header, *rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")),
+                                    delimiter=";"))
+    assert rows[0][-1] == "5,67", (header, rows)
+    # The group's attendance page shows both, the provisional part labelled.
+    page = client.get(f"/emargement/groupes/{cohort.pk}/").text
+    assert "8,67 h" in page and "dont 3,00 h provisoires (feuilles non clôturées)" in page

@@ -153,9 +153,10 @@ def test_document_page_query_count(client, certificate, manager, versions,
             status=DocumentStatus.ISSUED, issued_at=timezone.now(), sha256="0" * 64,
             pdf=certificate.pdf.name)
     client.force_login(manager)
-    # Session, user, the document, its versions; the base template's 7 (organisation,
-    # permissions for the menu, Wagtail's site and pages).
-    with django_assert_num_queries(11):
+    # Session, user, the document, its versions, the learner's sheets still open (issue 11);
+    # the base template's 7 (organisation, permissions for the menu, Wagtail's site and
+    # pages).
+    with django_assert_num_queries(12):
         response = client.get(url(current))
     assert len(response.context["history"]) == versions
 
@@ -264,7 +265,8 @@ def test_cohort_page_query_count(client, cohort, path, trainer, size,
                                     days=session.date.weekday()), cohort=cohort, path=path)
     client.force_login(trainer)
     # Session, user, cohort, trainer check, learners, their documents, batches, sessions,
-    # weeks, sheets; the base template's 7 (organisation, menu permissions, Wagtail).
-    with django_assert_num_queries(18):
+    # weeks, sheets, the sheets still open (issue 11); the base template's 7 (organisation,
+    # menu permissions, Wagtail).
+    with django_assert_num_queries(19):
         response = client.get(f"/certificats/groupes/{cohort.pk}/")
     assert len(response.context["sheets"]) == 2 * size

@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.db import connection, connections
 
 from lms.accounts.models import Organisation
-from tests.documents_setup import ready_to_sign
+from tests.documents_setup import forget_locked_sessions, ready_to_sign
 from tests.e2e.helpers import (
     AXE_JS,
     CHROMIUM,
@@ -111,7 +111,11 @@ def organisation(db):
     organisation.siret, organisation.nda = "73282932000074", "75790123479"
     organisation.signatory_name, organisation.signatory_title = "Nathalie Giraud", "Directrice"
     # With a signature and a stamp: attestations and certificates need them.
-    return ready_to_sign(organisation)
+    yield ready_to_sign(organisation)
+    # A locked session's marks can't be deleted (the lock triggers): the flush of a
+    # transactional test would fail on those attended_session made. Removed here, before
+    # the flush, session then marks.
+    forget_locked_sessions()
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -136,3 +140,4 @@ def pytest_terminal_summary(terminalreporter):
               f"{result.step}  {result.url}")
         if count:
             write(describe_violations(result.violations))
+

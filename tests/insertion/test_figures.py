@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from courses.models import Competence
-from lms.attendance.models import Attendance, AttendanceStatus
+from lms.attendance.models import Attendance, AttendanceStatus, Session
 from lms.insertion.enums import ExitCategory, ExitOutcome, TraineeStatus
 from lms.insertion.figures import default_period, programme_figures, pseudonym
 from lms.insertion.models import Exit, Interview, ObstacleAssessment
@@ -86,8 +86,6 @@ def data(programme, staff, path, cohort, referential, statuses):
                              notes="Très confidentiel")
 
     def session(day, start=9, end=12, **kwargs):
-        # Countersigned: the figures count realised hours, those of locked sheets only.
-        kwargs.setdefault("locked_at", datetime.datetime(2025, 12, 31, tzinfo=datetime.UTC))
         return SessionFactory(cohort=cohort, date=day, start_time=datetime.time(start),
                               end_time=datetime.time(end), **kwargs)
 
@@ -106,6 +104,9 @@ def data(programme, staff, path, cohort, referential, statuses):
         Attendance(session=s, learner=t.learner, status=statuses[code], minutes_late=late)
         for s, t, code, late in marks
     ])
+    # Countersigned: the figures count realised hours, those of locked sheets only.
+    Session.objects.filter(pk__in={s.pk for s, *_rest in marks}).update(
+        locked_at=datetime.datetime(2025, 12, 31, tzinfo=datetime.UTC))
     c1, c2, c3 = Competence.objects.order_by("pk")[:3]
     for learner, competence, day in [(t1.learner, c1, D(2025, 2, 1)),
                                      (t1.learner, c1, D(2025, 2, 20)),

@@ -282,7 +282,8 @@ def test_timeline_merges_interviews_attendance_and_competences(client, staff, in
     assert events[1].notes is None  # a validation has no notes
     html = html_of(response)
     assert "Competence 2.1 validated at level 4" in html or "2.1" in html
-    assert response.context["file"].attendance.hours == 6
+    # All on sheets still open: provisional hours, which the page shows (labelled).
+    assert response.context["file"].attendance.hours_total == 6
 
 
 @pytest.mark.django_db
