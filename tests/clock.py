@@ -23,16 +23,21 @@ PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 # Noon in Paris unless a time is given: the date is then the same in UTC and in Paris.
 DEFAULT_TIME = datetime.time(12, 0)
 
-# The days on which calendar code usually breaks (settings.TIME_ZONE is Europe/Paris).
+# The days on which calendar code usually breaks (settings.TIME_ZONE is Europe/Paris). All in
+# the past: the database's own clock is not travelled, and the attendance triggers refuse an
+# amendment or override stamped later than the database's now() (so that nobody pre-stamps a
+# row to block later corrections); a frozen day in the future would make every amendment of
+# those tests a stamp from the future.
 FROZEN_DATES = {
-    "monday": datetime.date(2027, 9, 6),
-    # A Sunday in ISO week 53 (2026-W53): the week straddles two years.
-    "sunday": datetime.date(2027, 1, 3),
-    "new-year-eve": datetime.date(2027, 12, 31),
-    "leap-day": datetime.date(2028, 2, 29),
+    "monday": datetime.date(2025, 9, 1),
+    # A Sunday in ISO week 53 (2020-W53): the week straddles two years.
+    "sunday": datetime.date(2021, 1, 3),
+    # 31 December in ISO week 1 of the next year (2026-W01).
+    "new-year-eve": datetime.date(2025, 12, 31),
+    "leap-day": datetime.date(2024, 2, 29),
     # Daylight-saving changes in Europe/Paris: 23-hour and 25-hour days.
-    "dst-spring": datetime.date(2027, 3, 28),
-    "dst-autumn": datetime.date(2027, 10, 31),
+    "dst-spring": datetime.date(2025, 3, 30),
+    "dst-autumn": datetime.date(2025, 10, 26),
 }
 
 

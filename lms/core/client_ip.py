@@ -36,8 +36,10 @@ def client_ip(request) -> str:
     if proxies <= 0:
         return remote
     header = getattr(settings, "CLIENT_IP_HEADER", FORWARDED_HEADER) or FORWARDED_HEADER
-    # Bounded: a header of thousands of entries costs one split, and only the tail is read.
-    entries = [entry for entry in request.META.get(header, "")[:4096].split(",")
+    # Bounded: a header of thousands of entries costs one split. Only its tail is read: the
+    # entries our proxies appended are the last ones, and a client padding the header must not
+    # push them out of what is read.
+    entries = [entry for entry in request.META.get(header, "")[-4096:].split(",")
                if entry.strip()]
     if len(entries) < proxies:
         # Fewer hops than proxies declared: the request did not come through them all, so the

@@ -140,6 +140,16 @@ def test_client_ip(settings, proxies, meta, expected):
     assert client_ip(request) == expected
 
 
+def test_a_padded_header_does_not_push_out_the_proxys_entry(settings):
+    # The client pads X-Forwarded-For so that a cut at the header's start would land just after
+    # an address of its choosing: the entry our proxy appended, at the end, still counts.
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    padding = ", ".join(["6.6.6.6"] * 800)
+    request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR=f"{padding}, 203.0.113.5")
+    assert client_ip(request) == "203.0.113.5"
+
+
 def test_another_header_for_one_proxy(settings):
     settings.TRUSTED_PROXY_COUNT = 1
     settings.CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
