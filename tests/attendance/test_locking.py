@@ -20,6 +20,7 @@ from tests.accounts.factories import ManagerFactory, TrainerFactory
 from tests.attendance import locked_world
 from tests.attendance.locked_world import marks
 from tests.cohorts.factories import CohortFactory
+from tests.documents_setup import ready_to_sign
 from tests.progress.factories import EnrollmentFactory
 
 pytestmark = pytest.mark.django_db
@@ -137,6 +138,7 @@ def _issued(**fields):
 
 def test_an_amendment_issues_again_the_documents_built_from_the_sheet(
         locked, manager, cohort, path, group, django_capture_on_commit_callbacks):
+    ready_to_sign()  # documents are issued only once the organisation can sign them
     enrollment = group[0].enrollments.get()
     monday = locked.date - datetime.timedelta(days=locked.date.weekday())
     sheet = _issued(kind=DocumentKind.ATTENDANCE_SHEET, subject=f"sheet:session:{locked.pk}",
