@@ -147,16 +147,27 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 # Redis is optional: without it tasks run in-process (the embedded default).
 REDIS_URL = env("REDIS_URL", default="")
 
-if REDIS_URL:
-    CACHES = {
+
+def cache_settings(redis_url: str) -> dict:
+    """CACHES for a Redis at `redis_url`, as production runs it (the fault tests use exactly
+    this). Pages never depend on Redis being up: lms.core.cache.FallbackRedisCache answers from
+    the process's memory while it is down (see its docstring)."""
+    if not redis_url:
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    return {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "BACKEND": "lms.core.cache.FallbackRedisCache",
+            "LOCATION": redis_url,
             "KEY_PREFIX": "parcours",
+            # A refused connection fails at once; a host that does not answer costs these
+            # (Redis on the local network answers in well under a millisecond), and redis-py
+            # does not retry: the backend then answers from memory for a few seconds.
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
         }
     }
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+CACHES = cache_settings(REDIS_URL)
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
