@@ -99,6 +99,12 @@ class Document(models.Model):
     # When its rendering was last sent to the workers: documents_redispatch_stale sends again
     # only those left waiting longer than any queue should keep them.
     dispatched_at = models.DateTimeField(default=timezone.now, editable=False)
+    # The render that holds the document (certificates.services.document_render): until when,
+    # under which attempt token (only that render marks it issued or failed), for which task
+    # (a delivery of the same task takes over: its earlier delivery has ended).
+    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    lease_token = models.CharField(max_length=32, blank=True, editable=False)
+    lease_task = models.CharField(max_length=64, blank=True, editable=False)
     error = models.TextField(blank=True)
     # Why this version was made, when it replaces another: a manual correction, or the
     # amendment of an attendance sheet it prints (then the old one verifies as "amended").

@@ -2,16 +2,25 @@
 
 A request creates the record first and enqueues its rendering on commit; rendering takes the
 record's pk, is idempotent (an issued document is never rendered again) and safe with retries
-and several workers: the claim is one conditional UPDATE, which locks the row while it checks
-the status, and so is the final write, which only the first worker to finish gets to make."""
+and several workers: the claim is one conditional UPDATE that takes the document for a lease
+(LEASE) under a fresh attempt token, and the final write (issued or failed) is another, which
+only the holder of the current attempt gets to make.
+
+Recovery (see the README, "Faults and recovery"): documents_redispatch_stale runs every
+SWEEP_EVERY seconds, from beat and from a thread of every worker (certificates.tasks), and
+sends again what is due: pending documents whose message could not be published (due at once)
+or has waited longer than STALE_AFTER (lost with a Redis restart), and documents whose render
+lease expired (their worker was killed whole)."""
 
 import contextlib
+import datetime
 import logging
+import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -30,24 +39,45 @@ from .snapshots import build_snapshot, with_enrollment_facts
 
 logger = logging.getLogger(__name__)
 
-# A render takes seconds and is killed at 180 s (tasks.document_render): a document still
-# waiting this long after it was sent was lost (broker down when asked, worker killed whole).
-STALE_AFTER = timezone.timedelta(minutes=15)
-# Retries, redeliveries of a killed worker's task and redispatches all count: a document that
-# can't be made (one that always exceeds the time limit) ends failed instead of looping.
+# A render takes seconds; its task is stopped at RENDER_SOFT_TIME_LIMIT and killed at
+# RENDER_TIME_LIMIT (certificates.tasks.document_render). A claim holds the document for LEASE,
+# a little longer than a render can live: once the lease has expired, no render of that
+# attempt can still be running (its pool process was killed at the hard limit), and a new one
+# may start. A killed worker's document is so rendered again after at most LEASE + SWEEP_EVERY
+# (under two minutes), not after the broker's visibility timeout.
+RENDER_SOFT_TIME_LIMIT = 60
+RENDER_TIME_LIMIT = 90
+LEASE = timezone.timedelta(seconds=RENDER_TIME_LIMIT + 10)
+# How often the sweep runs (beat, and each worker's thread: certificates.tasks).
+SWEEP_EVERY = 15
+# A pending document sent this long ago and still not claimed is sent again: its message was
+# lost (Redis restarted without it) or is stuck behind a backlog; in the latter case the
+# duplicate costs one conditional UPDATE that claims nothing. Within a minute of the broker's
+# return: STALE_AFTER + SWEEP_EVERY.
+STALE_AFTER = timezone.timedelta(seconds=30)
+# Asking again (document_request) for a document still waiting after this sends it again.
+ASK_AGAIN_RESENDS_AFTER = timezone.timedelta(seconds=60)
+# dispatched_at of a document whose message could not be published: due at the next sweep.
+NEVER_SENT = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 MAX_ATTEMPTS = 6
 REASON_MAX_LENGTH = 300  # override_reason and revoke_reason
 
 
-def _dispatch(document_id: int) -> None:
+def _dispatch(document_id: int) -> bool:
+    """Send the document to the workers; whether the broker took the message."""
     from .tasks import document_render
 
     try:
         document_render.delay(document_id)
     except (KombuError, OSError) as error:
-        # The broker is down: the record stays pending and the periodic
-        # documents_redispatch_stale task sends it again once the broker is back.
+        # The broker is down: the record stays pending, marked as never sent, and the next
+        # sweep (documents_redispatch_stale) sends it as soon as the broker answers.
         logger.warning("Document %s left pending, broker unreachable: %s", document_id, error)
+        with contextlib.suppress(DatabaseError):
+            Document.objects.filter(pk=document_id, status=DocumentStatus.PENDING).update(
+                dispatched_at=NEVER_SENT)
+        return False
+    return True
 
 
 def _savepoint():
@@ -210,7 +240,14 @@ def document_request(*, kind: DocumentKind, by=None, enrollment=None, session=No
     # So the latest alone tells whether there is a current document and the next version.
     latest = Document.objects.filter(subject=subject).order_by("-version").first()
     if latest and latest.revoked_at is None:
-        if latest.status == DocumentStatus.FAILED:
+        if latest.status in RENDERABLE:
+            # Asked again while it waits: if it has waited too long (its message lost, its
+            # worker killed), this request sends it again rather than showing it as it is.
+            # Conditional, so that ten clicks at once send it once.
+            if _waiting_too_long(Document.objects.filter(pk=latest.pk),
+                                 now=timezone.now()).update(dispatched_at=timezone.now()):
+                _enqueue(latest)
+        elif latest.status == DocumentStatus.FAILED:
             # Conditional: another request may have set it going again, and it may even be
             # issued by now; only the one that changes the row sends it to the workers.
             if Document.objects.filter(pk=latest.pk, status=DocumentStatus.FAILED).update(
@@ -245,15 +282,46 @@ def document_request(*, kind: DocumentKind, by=None, enrollment=None, session=No
 RENDERABLE = (DocumentStatus.PENDING, DocumentStatus.RENDERING)
 
 
-def document_render(*, document_id: int) -> Document:
-    # 1. Claim: one conditional UPDATE takes the row lock, checks the status and counts the
-    # attempt. No transaction stays open while the facts are read and the PDF is made.
-    renderable = Document.objects.filter(pk=document_id, status__in=RENDERABLE)
+def _lease_free(now, task_id: str = "") -> Q:
+    """A document no live render holds: pending, or its lease expired. A delivery of the task
+    that holds the lease takes it over: the same message delivered again means its earlier
+    delivery ended (the worker process died and the message was rejected back to the queue,
+    or the visibility timeout, longer than the time limit, expired), and a retry runs after
+    its previous try has ended."""
+    free = (Q(status=DocumentStatus.PENDING) | Q(lease_until__isnull=True)
+            | Q(lease_until__lt=now))
+    if task_id:
+        free |= Q(lease_task=task_id)
+    return free
+
+
+def _waiting_too_long(documents, *, now, older_than=ASK_AGAIN_RESENDS_AFTER):
+    return documents.filter(
+        Q(status=DocumentStatus.PENDING, dispatched_at__lt=now - older_than)
+        | Q(status=DocumentStatus.RENDERING, lease_until__lt=now,
+            dispatched_at__lt=now - older_than)
+        # Claimed before leases existed.
+        | Q(status=DocumentStatus.RENDERING, lease_until__isnull=True,
+            dispatched_at__lt=now - older_than))
+
+
+def document_render(*, document_id: int, attempt: str = "", task_id: str = "") -> Document:
+    """Render the document, if no live render holds it. `attempt` is this render's token
+    (a fresh one if not given): only the holder of the current attempt marks the document
+    issued or failed (document_fail)."""
+    attempt = attempt or uuid.uuid4().hex
+    # 1. Claim: one conditional UPDATE takes the row lock, checks the status and the lease
+    # and counts the attempt. No transaction stays open while the facts are read and the PDF
+    # is made.
+    now = timezone.now()
+    renderable = Document.objects.filter(_lease_free(now, task_id), pk=document_id,
+                                         status__in=RENDERABLE)
     claimed = renderable.filter(attempts__lt=MAX_ATTEMPTS).update(
-        status=DocumentStatus.RENDERING, attempts=F("attempts") + 1)
+        status=DocumentStatus.RENDERING, attempts=F("attempts") + 1, lease_token=attempt,
+        lease_task=task_id or "", lease_until=now + LEASE)
     if not claimed:
         renderable.filter(attempts__gte=MAX_ATTEMPTS).update(
-            status=DocumentStatus.FAILED,
+            status=DocumentStatus.FAILED, lease_until=None,
             error=_("Given up after %(count)d attempts: ask for it again once the cause is "
                     "fixed.") % {"count": MAX_ATTEMPTS})
         return Document.objects.get(pk=document_id)
@@ -265,17 +333,23 @@ def document_render(*, document_id: int) -> Document:
     snapshot, images = build_snapshot(document)
     snapshot["issued_on"] = timezone.localdate().isoformat()
     pdf, sha256 = render_pdf(document, snapshot, images)
-    # 3. Store, unless another worker finished first or the document was given up meanwhile.
-    # The file is written first (its name goes in the row) and removed again if so.
+    # 3. Store, if this is still the current attempt (not given up, not taken over after the
+    # lease expired). The file is written first (its name goes in the row); if the row does not
+    # end up pointing to it, it is removed, but only once the row was read and found not to
+    # (the orphan sweep removes what a killed worker left between the two).
     document.issued_at = timezone.now()
     document.pdf.save(f"{document.code}.pdf", ContentFile(pdf), save=False)
+    name = document.pdf.name
     try:
-        issued, batch_id = _mark_issued(document, snapshot=snapshot, sha256=sha256)
+        issued, batch_id = _mark_issued(document, snapshot=snapshot, sha256=sha256,
+                                        attempt=attempt)
     except Exception:
-        document.pdf.storage.delete(document.pdf.name)  # the retry writes its own
+        # The UPDATE may have committed before its answer was lost: never delete a file the
+        # row may point to.
+        _remove_unless_kept(document_id, name)
         raise
     if not issued:
-        document.pdf.storage.delete(document.pdf.name)
+        _remove_unless_kept(document_id, name)
         return Document.objects.get(pk=document_id)
     document.snapshot, document.sha256, document.error = snapshot, sha256, ""
     document.status, document.batch_id = DocumentStatus.ISSUED, batch_id
@@ -284,8 +358,29 @@ def document_render(*, document_id: int) -> Document:
     return document
 
 
-def _mark_issued(document: Document, *, snapshot: dict, sha256: str) -> tuple[bool, int | None]:
-    """Issue the rendered document if it is still being rendered: (whether this call issued
+def _remove_unless_kept(document_id: int, name: str) -> None:
+    """Delete a rendered file that its document was read not to point to; when the row can't
+    be read, keep the file (documents_remove_orphans deletes it later if no row points to
+    it)."""
+    from django.db import connection
+
+    for _try in range(2):
+        try:
+            kept = Document.objects.filter(pk=document_id, pdf=name).exists()
+        except DatabaseError:
+            if connection.in_atomic_block:
+                break
+            connection.close()  # the one that broke: read again on a new one
+            continue
+        if not kept:
+            Document._meta.get_field("pdf").storage.delete(name)
+        return
+    logger.warning("Document %s: kept %s, its row could not be read.", document_id, name)
+
+
+def _mark_issued(document: Document, *, snapshot: dict, sha256: str,
+                 attempt: str) -> tuple[bool, int | None]:
+    """Issue the rendered document if this attempt still holds it: (whether this call issued
     it, its batch). One statement, without a transaction of its own: the UPDATE takes the row
     lock and, if another worker or an erasure holds it, checks the status again once that one
     has committed; the batch is read in the same statement, as a batch request can take the
@@ -300,21 +395,31 @@ def _mark_issued(document: Document, *, snapshot: dict, sha256: str) -> tuple[bo
         cursor.execute(
             f"UPDATE {quote(Document._meta.db_table)} SET {column('status')} = %s, "
             f"{column('snapshot')} = %s, {column('pdf')} = %s, {column('sha256')} = %s, "
-            f"{column('issued_at')} = %s, {column('error')} = '' "
-            f"WHERE {column('id')} = %s AND {column('status')} IN (%s, %s) "
+            f"{column('issued_at')} = %s, {column('error')} = '', "
+            f"{column('lease_until')} = NULL "
+            f"WHERE {column('id')} = %s AND {column('status')} = %s "
+            f"AND {column('lease_token')} = %s "
             f"RETURNING {column('batch')}",
             [DocumentStatus.ISSUED.value,
              Document._meta.get_field("snapshot").get_db_prep_save(snapshot, connection),
              document.pdf.name, sha256,
              connection.ops.adapt_datetimefield_value(document.issued_at), document.pk,
-             *(status.value for status in RENDERABLE)])
+             DocumentStatus.RENDERING.value, attempt])
         row = cursor.fetchone()
     return (True, row[0]) if row else (False, None)
 
 
-def document_fail(*, document_id: int, error: str) -> None:
-    Document.objects.filter(pk=document_id).exclude(status=DocumentStatus.ISSUED).update(
-        status=DocumentStatus.FAILED, error=error[:5000])
+def document_fail(*, document_id: int, error: str, attempt: str = "") -> bool:
+    """Mark the document failed: with `attempt`, only if that render still holds it (a render
+    whose lease was taken over must not fail a document another render issued or is making);
+    without, only if no live render holds it. Whether it did."""
+    documents = Document.objects.filter(pk=document_id).exclude(status=DocumentStatus.ISSUED)
+    if attempt:
+        documents = documents.filter(status=DocumentStatus.RENDERING, lease_token=attempt)
+    else:
+        documents = documents.filter(_lease_free(timezone.now()))
+    return bool(documents.update(status=DocumentStatus.FAILED, error=error[:5000],
+                                 lease_until=None))
 
 
 def _check_reason(reason: str, missing: str) -> None:
@@ -381,16 +486,69 @@ def document_revoke(*, document: Document, by, reason: str) -> Document:
     return document
 
 
-def documents_redispatch_stale(*, older_than=STALE_AFTER) -> int:
-    """Send again the documents left pending (broker down when asked) or rendering (worker
-    killed whole) longer than `older_than` after they were last sent."""
+def documents_redispatch_stale(*, older_than=STALE_AFTER, limit: int = 500) -> int:
+    """Send again the documents due (see the module's docstring): pending and never sent
+    (broker down when asked), pending and sent longer than `older_than` ago (message lost), or
+    rendering with an expired lease (worker killed whole). How many were sent.
+
+    Cheap (one indexed query when nothing is due), and safe to run from beat and from every
+    worker at once: the due rows are taken with FOR UPDATE SKIP LOCKED and their dispatched_at
+    moved to now in the same transaction, so a concurrent sweep skips them and a later one
+    finds them not due; a given document is sent once per period cluster-wide. This needs no
+    Redis lock, which would be down exactly when the sweep matters."""
     now = timezone.now()
-    stale = Document.objects.filter(status__in=RENDERABLE, dispatched_at__lt=now - older_than)
-    ids = list(stale.values_list("pk", flat=True))
-    Document.objects.filter(pk__in=ids).update(dispatched_at=now)
-    for pk in ids:
-        _dispatch(pk)
+    with transaction.atomic():
+        due = _waiting_too_long(Document.objects.all(), now=now, older_than=older_than)
+        ids = list(due.select_for_update(skip_locked=True).order_by("dispatched_at")
+                   .values_list("pk", flat=True)[:limit])
+        Document.objects.filter(pk__in=ids).update(dispatched_at=now)
+    for position, pk in enumerate(ids):
+        if _dispatch(pk) is False:
+            # The broker is still down: the rest stay due for the next sweep, unsent.
+            Document.objects.filter(pk__in=ids[position:], status=DocumentStatus.PENDING) \
+                .update(dispatched_at=NEVER_SENT)
+            Document.objects.filter(pk__in=ids[position:], status=DocumentStatus.RENDERING) \
+                .update(dispatched_at=now - older_than)
+            return position
     return len(ids)
+
+
+# PDFs no document points to: left by a worker killed between writing the file and issuing
+# the document, or by a render whose row could not be read afterwards. Older than this, no
+# render can still be about to point to them (a render lives RENDER_TIME_LIMIT at most).
+ORPHAN_AFTER = timezone.timedelta(hours=1)
+
+
+def _stored_pdfs(storage, folder: str):
+    directories, files = storage.listdir(folder)
+    for name in files:
+        if name.endswith(".pdf"):
+            yield f"{folder}/{name}"
+    for directory in directories:
+        if f"{folder}/{directory}" != "documents/batches":
+            yield from _stored_pdfs(storage, f"{folder}/{directory}")
+
+
+def documents_remove_orphans(*, older_than=ORPHAN_AFTER) -> list[str]:
+    """Delete the PDFs under documents/ that no document points to and that are older than
+    `older_than`; the names deleted."""
+    storage = Document._meta.get_field("pdf").storage
+    if not storage.exists("documents"):
+        return []
+    cutoff = timezone.now() - older_than
+    old = [name for name in _stored_pdfs(storage, "documents")
+           if storage.get_modified_time(name) < cutoff]
+    removed = []
+    for start in range(0, len(old), 500):
+        chunk = old[start:start + 500]
+        kept = set(Document.objects.filter(pdf__in=chunk).values_list("pdf", flat=True))
+        for name in chunk:
+            if name not in kept:
+                storage.delete(name)
+                removed.append(name)
+    if removed:
+        logger.warning("Removed %d orphan PDF(s): %s", len(removed), ", ".join(removed[:20]))
+    return removed
 
 
 # Batches ------------------------------------------------------------------------------------

@@ -1,26 +1,38 @@
 import gc
+import logging
+import random
+import threading
+import time
+import uuid
 
 from celery import shared_task
-from celery.signals import worker_init, worker_process_init
-from django.db import InterfaceError, OperationalError
+from celery.signals import worker_init, worker_process_init, worker_ready
+from django.db import InterfaceError, OperationalError, connection
 
 from . import rendering, services
+
+logger = logging.getLogger(__name__)
 
 TRANSIENT = (OperationalError, InterfaceError, OSError)
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=4,
-             soft_time_limit=120, time_limit=180)
+             soft_time_limit=services.RENDER_SOFT_TIME_LIMIT,
+             time_limit=services.RENDER_TIME_LIMIT)
 def document_render(self, document_id: int) -> str:
+    # A token per execution: a render that outlived its lease can't issue or fail the
+    # document once another has taken it over.
+    attempt = uuid.uuid4().hex
     try:
-        return services.document_render(document_id=document_id).status
+        return services.document_render(document_id=document_id, attempt=attempt,
+                                        task_id=self.request.id or "").status
     except TRANSIENT as error:
         if self.request.retries >= self.max_retries:
-            services.document_fail(document_id=document_id, error=repr(error))
+            services.document_fail(document_id=document_id, error=repr(error), attempt=attempt)
             raise
         raise self.retry(exc=error, countdown=min(2 ** self.request.retries * 5, 120)) from error
     except Exception as error:
-        services.document_fail(document_id=document_id, error=repr(error))
+        services.document_fail(document_id=document_id, error=repr(error), attempt=attempt)
         raise
 
 
@@ -32,6 +44,39 @@ def batch_archive(batch_id: int) -> None:
 @shared_task
 def documents_redispatch_stale() -> int:
     return services.documents_redispatch_stale()
+
+
+@shared_task
+def documents_remove_orphans() -> int:
+    return len(services.documents_remove_orphans())
+
+
+def _sweep_forever(every: float) -> None:
+    while True:
+        # Jittered, so that the workers of a deployment don't all sweep at the same instant.
+        time.sleep(every * random.uniform(0.8, 1.2))  # noqa: S311 (not for security)
+        try:
+            services.documents_redispatch_stale()
+        except Exception:  # the database may be down too: try again next period
+            logger.exception("Documents sweep failed")
+        finally:
+            # This thread's own connection: closed between sweeps, so that a pool process
+            # forked meanwhile inherits no open connection of it.
+            connection.close()
+
+
+@worker_ready.connect(dispatch_uid="certificates.start_sweeper")
+def _start_sweeper(sender=None, **kwargs) -> None:
+    """Every worker sweeps too, in a thread of its main process: recovery must not depend on
+    beat running (nor on the broker delivering beat's task: this runs straight against the
+    database). The sweep's row locks make it once per period cluster-wide
+    (services.documents_redispatch_stale)."""
+    from lms.celery import app
+
+    if app.conf.task_always_eager:
+        return  # the tests' workers, whose sends would run in this thread
+    threading.Thread(target=_sweep_forever, args=(services.SWEEP_EVERY,),
+                     name="documents-sweeper", daemon=True).start()
 
 
 @worker_init.connect(dispatch_uid="certificates.import_weasyprint")

@@ -31,8 +31,25 @@ def _check_broker():
         conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)
 
 
+def _check_cache():
+    from django.core.cache import cache
+
+    # Asks Redis itself: the site keeps working without it (lms.core.cache), but an operator
+    # must see that rate limits are per process and the cache cold.
+    cache.ping()
+
+
 def service_states() -> dict[str, dict]:
+    from django.core.cache import cache
+
     states = {"database": _timed(_check_database)}
+    if hasattr(cache, "ping"):
+        states["cache"] = _timed(_check_cache)
+    else:
+        states["cache"] = {
+            "status": "not_configured",
+            "detail": "REDIS_URL is unset: the cache is each process's memory.",
+        }
     if settings.CELERY_BROKER_URL.startswith("memory://"):
         states["broker"] = {
             "status": "not_configured",

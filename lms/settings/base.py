@@ -147,16 +147,27 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 # Redis is optional: without it tasks run in-process (the embedded default).
 REDIS_URL = env("REDIS_URL", default="")
 
-if REDIS_URL:
-    CACHES = {
+
+def cache_settings(redis_url: str) -> dict:
+    """CACHES for a Redis at `redis_url`, as production runs it (the fault tests use exactly
+    this). Pages never depend on Redis being up: lms.core.cache.FallbackRedisCache answers from
+    the process's memory while it is down (see its docstring)."""
+    if not redis_url:
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    return {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "BACKEND": "lms.core.cache.FallbackRedisCache",
+            "LOCATION": redis_url,
             "KEY_PREFIX": "parcours",
+            # A refused connection fails at once; a host that does not answer costs these
+            # (Redis on the local network answers in well under a millisecond), and redis-py
+            # does not retry: the backend then answers from memory for a few seconds.
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
         }
     }
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+CACHES = cache_settings(REDIS_URL)
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
@@ -170,7 +181,21 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Time limits of every task (document_render has shorter ones of its own, which its render
+# lease follows: certificates.services.LEASE).
+CELERY_TASK_SOFT_TIME_LIMIT = 150
+CELERY_TASK_TIME_LIMIT = 180
+# Redis gives an unacknowledged message (acks_late) to another worker after this many seconds.
+# A little above the longest hard time limit, with room for a message waiting in a pool
+# process's prefetch slot behind another task: a message comes back only once its task can no
+# longer be running, so a second delivery never races a live first one (the render lease and
+# the attempt token guard that too). A worker killed whole no longer costs this long: the
+# sweep renders its document again once its lease expires (under two minutes).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 240}
+# When the worker loses the broker, stop the acks_late tasks it runs: their messages go back
+# to the queue when the broker returns and would otherwise run twice (Celery 6's default; it
+# warns when unset).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # When the broker is down, a request that enqueues work must not hang: fail fast, the record
 # stays pending and a periodic task dispatches it again.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
@@ -184,9 +209,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "lms.attendance.tasks.attendance_alerts_scan",
         "schedule": crontab(hour=6, minute=30),
     },
+    # Also run by a thread of every worker (certificates.tasks): beat is no single point.
     "documents-redispatch-stale": {
         "task": "certificates.tasks.documents_redispatch_stale",
-        "schedule": 300.0,
+        "schedule": 15.0,  # certificates.services.SWEEP_EVERY
+        "options": {"expires": 15.0},
+    },
+    "documents-remove-orphans": {
+        "task": "certificates.tasks.documents_remove_orphans",
+        "schedule": crontab(minute=17),
     },
 }
 

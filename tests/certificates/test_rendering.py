@@ -2,6 +2,7 @@
 costs, and two workers finishing the same document."""
 
 import base64
+import datetime
 import gc
 import hashlib
 import io
@@ -11,6 +12,7 @@ import warnings
 
 import pytest
 from django.core.files.images import ImageFile
+from django.utils import timezone
 from PIL import Image
 from wagtail.images import get_image_model
 
@@ -124,6 +126,12 @@ def test_a_worker_that_finishes_second_keeps_nothing(completed, trainer, monkeyp
 
     def another_worker_finishes_meanwhile(document, snapshot, images):
         monkeypatch.setattr(services, "render_pdf", render_pdf)
+        # While the lease holds, another render can't start: it takes over only once it
+        # expired (this one outlived it).
+        assert services.document_render(document_id=document.pk).status \
+            == DocumentStatus.RENDERING
+        Document.objects.filter(pk=document.pk).update(
+            lease_until=timezone.now() - datetime.timedelta(seconds=1))
         services.document_render(document_id=document.pk)
         return render_pdf(document, snapshot, images)
 

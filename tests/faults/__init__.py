@@ -35,3 +35,18 @@ if _VISIBILITY_TIMEOUT:
         "unacked_restore_interval": 1,
         "unacked_restore_throttle": 1,
     }
+
+_QUEUE = os.environ.get("PARCOURS_FAULTS_QUEUE")
+_SWEEP_EVERY = os.environ.get("PARCOURS_FAULTS_SWEEP_EVERY")
+
+if _QUEUE:
+    from lms.celery import app
+
+    # As in production: what this worker sends (the sweeper thread's redispatches) goes to
+    # the broker, on the test's queue, instead of running eagerly as the test settings say.
+    app.conf.update(task_always_eager=False, task_default_queue=_QUEUE)
+
+if _SWEEP_EVERY:
+    from certificates import services
+
+    services.SWEEP_EVERY = float(_SWEEP_EVERY)

@@ -137,7 +137,8 @@ class Worker:
 
 @contextmanager
 def fault_worker(*, broker_url: str, queue: str, log: Path, render_delay: float = 0,
-                 visibility_timeout: float = 0):
+                 visibility_timeout: float = 0, concurrency: int = 1,
+                 sweeper: bool = False, sweep_every: float = 0):
     """Like tests.celery_worker.celery_worker, with the fault hooks of tests/faults/__init__.py
     and its own process group so that the test can kill it whole."""
     env = {
@@ -151,7 +152,12 @@ def fault_worker(*, broker_url: str, queue: str, log: Path, render_delay: float 
         env["PARCOURS_FAULTS_RENDER_DELAY"] = str(render_delay)
     if visibility_timeout:
         env["PARCOURS_FAULTS_VISIBILITY_TIMEOUT"] = str(visibility_timeout)
-    command = [sys.executable, "-m", "celery", "-A", "lms", "worker", "-Q", queue, "-c", "1",
+    if sweeper:  # a production worker: not eager, so its sweeper thread runs
+        env["PARCOURS_FAULTS_QUEUE"] = queue
+    if sweep_every:
+        env["PARCOURS_FAULTS_SWEEP_EVERY"] = str(sweep_every)
+    command = [sys.executable, "-m", "celery", "-A", "lms", "worker", "-Q", queue,
+               "-c", str(concurrency),
                "-P", "prefork", "-I", "tests.faults", "--without-heartbeat",
                "--without-gossip", "--without-mingle", "-l", "WARNING"]
     with log.open("a") as output:
