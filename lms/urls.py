@@ -8,6 +8,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from lms.accounts.views import TokenView
 from lms.api import router
+from lms.convocations.views import feed as calendar_feed
 from lms.core.health import healthz
 
 urlpatterns = [
@@ -21,6 +22,8 @@ urlpatterns = [
     path("emargement/", include("lms.attendance.urls")),
     path("insertion/", include("lms.insertion.urls")),
     path("donnees-personnelles/", include("lms.core.urls")),
+    path("convocations/", include("lms.convocations.urls")),
+    path("calendrier/<str:token>.ics", calendar_feed, name="calendar-feed"),
     path("", include("certificates.urls")),
     path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),
     path("api/v1/", include(router.urls)),

@@ -251,6 +251,16 @@ EXPECTATIONS: dict[str, dict[str, frozenset[str]]] = {
     "personal_data:person": {GET: only(MANAGER)},
     "personal_data:export": {GET: only(MANAGER)},
     "personal_data:erase": {GET: only(MANAGER), POST: only(MANAGER)},
+
+    # Convocations and calendars (issue 16). The feed is read without logging in, by its
+    # secret address: the matrix asks for an unknown one, 404 for everybody (the valid and
+    # revoked addresses are pinned by tests/convocations).
+    "calendar-feed": {GET: NOBODY},
+    "convocations:my-calendar": {GET: SIGNED_IN, POST: SIGNED_IN},
+    # The opt-out link of an e-mail: no login (a signed address); an invalid one says so.
+    "convocations:reminders-off": {GET: EVERYONE, POST: EVERYONE},
+    "convocations:cohort-messages": {GET: COHORT_A},
+    "convocations:cohort-letters": {GET: COHORT_A},
 }
 
 # Wagtail serves the page tree through one catch-all pattern: these explicit pages stand for it.

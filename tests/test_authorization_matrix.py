@@ -307,7 +307,8 @@ def _special_kwargs(w) -> dict:
 
     link = access_link_make(user=w.learner)
     return {"framework-detail": {"code": w.framework.code},
-            "accounts:password_reset_confirm": {"uidb64": link.uid, "token": link.token}}
+            "accounts:password_reset_confirm": {"uidb64": link.uid, "token": link.token},
+            "calendar-feed": {"token": "unknown-calendar-address-0000000000000000000"}}
 
 
 # Minimal bodies where an empty one would be refused by validation before the permission

@@ -182,6 +182,18 @@ class Organisation(BaseGenericSetting):
         _("place of signature"), max_length=120, blank=True,
         help_text=_("Printed as “Fait à …” on documents; defaults to the city."),
     )
+    # Printed on convocations (Qualiopi indicator 9): how to get there, and whom to ask for
+    # an adaptation.
+    access_information = models.TextField(
+        _("access information"), blank=True,
+        help_text=_("How to get there: public transport, parking, entrance, floor, lift."),
+    )
+    accessibility_referent_name = models.CharField(
+        _("accessibility referent's name"), max_length=150, blank=True)
+    accessibility_referent_email = models.EmailField(
+        _("accessibility referent's email"), blank=True)
+    accessibility_referent_phone = models.CharField(
+        _("accessibility referent's phone"), max_length=30, blank=True)
 
     panels = [
         MultiFieldPanel([FieldPanel("name"), FieldPanel("legal_name")], heading=_("Identity")),
@@ -199,6 +211,12 @@ class Organisation(BaseGenericSetting):
              FieldPanel("signature_image"), FieldPanel("stamp_image"),
              FieldPanel("default_place")],
             heading=_("Documents"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("access_information"), FieldPanel("accessibility_referent_name"),
+             FieldPanel("accessibility_referent_email"),
+             FieldPanel("accessibility_referent_phone")],
+            heading=_("Convocations"),
         ),
     ]
 

@@ -25,7 +25,7 @@ from .models import (
     AttendanceStatus,
     Session,
 )
-from .signals import sheet_amended
+from .signals import sessions_changed, sheet_amended
 from .signatures import signature_svg
 from .validation import absence_dates_check, session_dates_check
 
@@ -66,6 +66,11 @@ def _check_day(session: Session) -> None:
 
 # Sessions -----------------------------------------------------------------------------------
 
+def _announce_sessions(session_ids) -> None:
+    ids = list(session_ids)
+    transaction.on_commit(lambda: sessions_changed.send_robust(sender=Session, session_ids=ids))
+
+
 def session_create(*, cohort: Cohort, date, start_time, end_time, trainer=None, module=None,
                    room: str = "") -> Session:
     session = Session(cohort=cohort, date=date, start_time=start_time, end_time=end_time,
@@ -73,6 +78,7 @@ def session_create(*, cohort: Cohort, date, start_time, end_time, trainer=None, 
     session_dates_check(cohort=cohort, dates=[date])
     session.full_clean()
     session.save()
+    _announce_sessions([session.pk])
     return session
 
 
@@ -93,7 +99,9 @@ def sessions_create_recurring(*, cohort: Cohort, first_date: datetime.date, star
     sessions = [Session(cohort=cohort, date=day, start_time=start_time, end_time=end_time,
                         trainer=trainer, module=module, room=room)
                 for day in dates if day not in skipped]
-    return Session.objects.bulk_create(sessions)
+    sessions = Session.objects.bulk_create(sessions)
+    _announce_sessions(session.pk for session in sessions)
+    return sessions
 
 
 @transaction.atomic
@@ -120,6 +128,7 @@ def session_cancel(*, session: Session, by, reason: str) -> Session:
         after={"cancelled_at": session_snapshot(session)["cancelled_at"],
                "cancel_reason": session.cancel_reason},
     )])
+    _announce_sessions([session.pk])
     return session
 
 
@@ -194,6 +203,7 @@ def session_amend(*, session: Session, by, reason: str, **changes) -> Session:
     )])
     _announce_amendment(session, by=by, reason=reason, cohort_ids={old_cohort_id},
                         dates={old_date})
+    _announce_sessions([session.pk])
     return session
 
 

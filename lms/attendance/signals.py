@@ -8,3 +8,7 @@ from django.dispatch import Signal
 # and dates (before and after the amendment: the week sheets and the certificates built from
 # either must be issued again).
 sheet_amended = Signal()
+
+# Sessions were created, changed or cancelled (or cancelled no more), sent once the
+# transaction is committed. Arguments: session_ids.
+sessions_changed = Signal()

@@ -32,6 +32,7 @@ class CohortViewSet(SnippetViewSet):
         FieldPanel("path"),
         FieldRowPanel([FieldPanel("start_date"), FieldPanel("end_date")]),
         FieldRowPanel([FieldPanel("place"), FieldPanel("capacity")]),
+        FieldPanel("what_to_bring"),
         FieldPanel("trainers", widget=forms.CheckboxSelectMultiple),
     ]
 

@@ -33,6 +33,10 @@ class Cohort(models.Model):
     end_date = models.DateField(_("end date"))
     place = models.CharField(_("place"), max_length=200, blank=True)
     capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
+    what_to_bring = models.TextField(
+        _("what to bring"), blank=True,
+        help_text=_("Printed on the convocation: documents, equipment, a packed lunch…"),
+    )
     trainers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="trained_cohorts", blank=True,
         limit_choices_to={"is_trainer": True}, verbose_name=_("trainers"),

@@ -32,6 +32,7 @@ from .models import (
     QuizAttempt,
 )
 from .permissions import can_manage_cohort, can_manage_path, is_manager
+from .signals import learner_placed
 from .usernames import unique_username
 
 # Sent once when an enrolment becomes completed; the documents app listens to it.
@@ -53,8 +54,11 @@ CLOSED_STATUSES = {EnrollmentStatus.COMPLETED, EnrollmentStatus.WITHDRAWN}
 def _membership_open(*, enrollment: Enrollment, cohort, start_date) -> CohortMembership:
     cohort_roster_changing.send(sender=CohortMembership, enrollment=enrollment, cohort=cohort,
                                 first_date=start_date, last_date=None, joining=True)
-    return CohortMembership.objects.create(enrollment=enrollment, cohort=cohort,
-                                           start_date=start_date)
+    membership = CohortMembership.objects.create(enrollment=enrollment, cohort=cohort,
+                                                 start_date=start_date)
+    transaction.on_commit(lambda: learner_placed.send_robust(
+        sender=CohortMembership, membership_id=membership.pk))
+    return membership
 
 
 def _membership_close(*, enrollment: Enrollment, last_day) -> None:

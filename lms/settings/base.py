@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "lms.progress",
     "lms.attendance",
     "lms.insertion",
+    "lms.convocations",
     "certificates",
     "courses",
     "wagtail.contrib.forms",
@@ -208,6 +209,10 @@ CELERY_BEAT_SCHEDULE = {
     "attendance-alerts": {
         "task": "lms.attendance.tasks.attendance_alerts_scan",
         "schedule": crontab(hour=6, minute=30),
+    },
+    "convocations-reminders": {
+        "task": "lms.convocations.tasks.reminders_send_task",
+        "schedule": crontab(hour=17, minute=0),
     },
     # Also run by a thread of every worker (certificates.tasks): beat is no single point.
     "documents-redispatch-stale": {
