@@ -21,6 +21,7 @@ urlpatterns = [
     path("emargement/", include("lms.attendance.urls")),
     path("insertion/", include("lms.insertion.urls")),
     path("donnees-personnelles/", include("lms.core.urls")),
+    path("qualite/", include("lms.quality.urls")),
     path("", include("certificates.urls")),
     path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),
     path("api/v1/", include(router.urls)),

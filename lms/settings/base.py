@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "lms.progress",
     "lms.attendance",
     "lms.insertion",
+    "lms.quality",
     "certificates",
     "courses",
     "wagtail.contrib.forms",
