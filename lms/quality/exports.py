@@ -63,13 +63,14 @@ def bpf_sections(figures) -> list[tuple[str, list, list]]:
 
 
 def as_csv(sections) -> bytes:
-    """UTF-8 with a BOM, `;` between fields; sections follow each other after a blank line."""
+    """UTF-8 with a BOM, `;` between fields; sections follow each other after a blank line
+    and their title. The first line is the first section's headers, so that a spreadsheet
+    (and a reader guessing the delimiter) sees the columns first."""
     buffer = io.StringIO()
     writer = SafeCsvWriter(buffer)
     for index, (title, headers, rows) in enumerate(sections):
         if index:
             writer.writerow([])
-        if title:
             writer.writerow([title])
         writer.writerow(headers)
         writer.writerows(rows)
