@@ -197,3 +197,13 @@ def test_exports_follow_the_filters(manager_client):
     assert "Récente" in text and "Alpha-ancienne" not in text
     response = manager_client.get(reverse("quality:improvements_export_xlsx"))
     assert "spreadsheetml" in response["Content-Type"]
+
+
+def test_the_demo_holds_a_closed_complaint_and_its_improvement(db):
+    from lms.quality.demo import quality_demo_seed
+
+    assert quality_demo_seed(today=D(2026, 6, 1)) is True
+    assert quality_demo_seed(today=D(2026, 6, 1)) is False  # idempotent
+    improvement = Improvement.objects.get()
+    assert improvement.complaint.status == ComplaintStatus.CLOSED
+    assert improvement.status == ImprovementStatus.DONE
