@@ -7,6 +7,7 @@ from courses import api as courses_api
 from lms.attendance import api as attendance_api
 from lms.insertion import api as insertion_api
 from lms.progress import api as progress_api
+from lms.quality import api as quality_api
 
 router = DefaultRouter()
 router.register("paths", courses_api.TrainingPathViewSet, basename="path")
@@ -18,3 +19,4 @@ progress_api.register(router)
 attendance_api.register(router)
 router.register("documents", DocumentViewSet, basename="document")
 insertion_api.register(router)
+quality_api.register(router)

@@ -246,6 +246,32 @@ EXPECTATIONS: dict[str, dict[str, frozenset[str]]] = {
     "exit-list": {GET: SIGNED_IN, POST: ANY_INSERTION},
     "exit-detail": {GET: PROGRAMME_P},
 
+    # Quality (/qualite/): the register, funding and BPF figures are managers' only (404).
+    "quality:complaints": {GET: only(MANAGER)},
+    "quality:complaint_create": {GET: only(MANAGER), POST: only(MANAGER)},
+    "quality:complaint_detail": {GET: only(MANAGER)},
+    "quality:complaint_edit": {GET: only(MANAGER), POST: only(MANAGER)},
+    "quality:complaints_export_csv": {GET: only(MANAGER)},
+    "quality:complaints_export_xlsx": {GET: only(MANAGER)},
+    "quality:improvements": {GET: only(MANAGER)},
+    "quality:improvement_create": {GET: only(MANAGER), POST: only(MANAGER)},
+    "quality:improvement_detail": {GET: only(MANAGER)},
+    "quality:improvement_edit": {GET: only(MANAGER), POST: only(MANAGER)},
+    "quality:improvements_export_csv": {GET: only(MANAGER)},
+    "quality:improvements_export_xlsx": {GET: only(MANAGER)},
+    "quality:funding": {GET: only(MANAGER)},
+    "quality:funding_cohort": {GET: only(MANAGER)},
+    "quality:funding_edit": {GET: only(MANAGER), POST: only(MANAGER)},
+    "quality:bpf": {GET: only(MANAGER)},
+    "quality:bpf_export_csv": {GET: only(MANAGER)},
+    "quality:bpf_export_xlsx": {GET: only(MANAGER)},
+    # API: managers only (403 to anyone else).
+    "complaint-list": {GET: only(MANAGER), POST: only(MANAGER)},
+    "complaint-detail": {GET: only(MANAGER), PUT: only(MANAGER), PATCH: only(MANAGER)},
+    "improvement-list": {GET: only(MANAGER), POST: only(MANAGER)},
+    "improvement-detail": {GET: only(MANAGER), PUT: only(MANAGER), PATCH: only(MANAGER)},
+    "bpf-list": {GET: only(MANAGER)},
+
     # Personal data (/donnees-personnelles/): managers only; <user_id> is the learner's account.
     "personal_data:search": {GET: only(MANAGER)},
     "personal_data:person": {GET: only(MANAGER)},

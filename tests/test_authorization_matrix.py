@@ -265,6 +265,13 @@ def _build_world():
                                    date=today + datetime.timedelta(days=120),
                                    category=ExitCategory.SUSTAINABLE_EMPLOYMENT,
                                    outcome=ExitOutcome.CDI, planned=True)
+    from lms.quality.models import Complaint, Improvement
+
+    w.complaint = Complaint.objects.create(
+        received_on=today, complainant_kind="learner", complainant_name="Zoé", channel="email",
+        cohort=w.cohort, description="Salle trop froide")
+    w.improvement = Improvement.objects.create(source="complaint", complaint=w.complaint,
+                                               identified_on=today, description="Chauffage")
     w.users = {
         spec.LEARNER: w.learner, spec.OTHER_LEARNER: w.other_learner,
         spec.TRAINER: w.trainer, spec.OTHER_TRAINER: w.other_trainer,
@@ -284,6 +291,7 @@ def _kwargs_by_name(w) -> dict:
         "milestone_id": w.milestone.pk, "obstacle_id": w.obstacle.pk,
         "interview_id": w.interview.pk, "exit_id": w.exit.pk,
         "notification_id": w.notification.pk, "user_id": w.learner.pk,
+        "complaint_id": w.complaint.pk, "improvement_id": w.improvement.pk,
     }
 
 
@@ -299,6 +307,7 @@ def _pk_by_basename(w) -> dict:
         "plan-objective": w.objective.pk, "milestone": w.milestone.pk,
         "obstacle-assessment": w.obstacle.pk, "interview": w.interview.pk, "exit": w.exit.pk,
         "notification": w.notification.pk,
+        "complaint": w.complaint.pk, "improvement": w.improvement.pk,
     }
 
 

@@ -221,4 +221,7 @@ def demo_seed(*, data_dir: Path = DATA_DIR) -> SeedReport:
     _seed_organisation(catalogue["organisation"])
     _seed_catalogue(catalogue, report)
     _seed_people(people, report)
+    from lms.quality.demo import quality_demo_seed
+
+    quality_demo_seed()  # a complaint and its improvement action (Qualiopi 31-32)
     return report

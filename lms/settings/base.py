@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "lms.attendance",
     "lms.insertion",
     "lms.convocations",
+    "lms.quality",
     "certificates",
     "courses",
     "wagtail.contrib.forms",

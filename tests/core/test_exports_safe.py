@@ -49,6 +49,28 @@ def _cohort_kwargs(world):
     return {"cohort_id": world.cohort.pk}
 
 
+def _quality_register(world):
+    """A complaint and an improvement action written by a hostile hand."""
+    from lms.quality.models import Complaint, Improvement
+
+    complaint = Complaint.objects.create(
+        received_on=DAY, complainant_kind="learner", complainant_name=HOSTILE[0],
+        complainant_contact="+33 6 00 00 00 00", channel="email", cohort=world.cohort,
+        description="-Salle froide", answer="@réponse")
+    Improvement.objects.create(source="complaint", complaint=complaint, identified_on=DAY,
+                               description=HOSTILE[0], owner="=1+1")
+    return {}
+
+
+def _bpf_world(world):
+    """The hostile learners' session locked: their hours are realised, their funding
+    missing, so the BPF lists them by name."""
+    from lms.attendance.models import Session
+
+    Session.objects.filter(pk=world.session.pk).update(locked_at=timezone.now())
+    return {}
+
+
 EXPORTS = {
     "attendance:cohort_export_xlsx": (_cohort_kwargs, {}),
     "attendance:cohort_export_csv": (_cohort_kwargs, {}),
@@ -57,6 +79,12 @@ EXPORTS = {
     "insertion:figures-xlsx": (lambda world: {}, PERIOD),
     "insertion:figures-csv": (lambda world: {}, PERIOD),
     "progress:import_template": (lambda world: {}, {}),
+    "quality:complaints_export_csv": (_quality_register, {}),
+    "quality:complaints_export_xlsx": (_quality_register, {}),
+    "quality:improvements_export_csv": (_quality_register, {}),
+    "quality:improvements_export_xlsx": (_quality_register, {}),
+    "quality:bpf_export_csv": (_bpf_world, {"annee": "2025"}),
+    "quality:bpf_export_xlsx": (_bpf_world, {"annee": "2025"}),
     # Not a spreadsheet: the personal data of one person as JSON (lms.core.personal_data).
     "personal_data:export": None,
 }
