@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 from lms.attendance.signals import sheet_amended
 from lms.progress.services import path_completed
 
-from .enums import DocumentKind
+from .enums import DocumentKind, ReissueCause
 from .models import Document
-from .services import REASON_MAX_LENGTH, document_reissue, document_request
+from .services import REASON_MAX_LENGTH, document_reissue, document_request, document_revoke
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +46,39 @@ def reissue_after_amendment(sender, session_id, by, reason, cohort_ids=(), dates
     why = why[:REASON_MAX_LENGTH]
     for document in documents:
         try:
-            document_reissue(document=document, by=by, reason=why)
-        except (ValidationError, PermissionDenied) as error:
-            # An erased learner's document, or one superseded meanwhile: the others still go.
+            document_reissue(document=document, by=by, reason=why,
+                             cause=ReissueCause.AMENDMENT)
+        except ValidationError as error:
+            if _no_realised_hours(error):
+                # The amendment took away every hour the certificate states: no new version
+                # can be made, and the old one must not keep verifying as valid.
+                _revoke(document, by=by, why=why, session_id=session_id)
+            else:
+                # An erased learner's document, or one superseded meanwhile: the others
+                # still go.
+                logger.warning("Document %s not issued again after the amendment of session "
+                               "%s: %s", document.pk, session_id, error)
+        except PermissionDenied as error:
             logger.warning("Document %s not issued again after the amendment of session %s: %s",
                            document.pk, session_id, error)
+
+
+def _no_realised_hours(error: ValidationError) -> bool:
+    codes = []
+    if hasattr(error, "error_dict"):
+        for errors in error.error_dict.values():
+            codes.extend(item.code for item in errors)
+    else:
+        codes.extend(item.code for item in error.error_list)
+    return "no_realised_hours" in codes
+
+
+def _revoke(document, *, by, why, session_id) -> None:
+    try:
+        document_revoke(document=document, by=by, reason=why)
+    except (ValidationError, PermissionDenied) as error:
+        logger.warning("Document %s states hours the amendment of session %s took away, and "
+                       "could not be revoked: %s", document.pk, session_id, error)
+    else:
+        logger.info("Document %s revoked: the amendment of session %s left it no realised "
+                    "hours", document.pk, session_id)

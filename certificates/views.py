@@ -1,3 +1,4 @@
+import datetime
 import hashlib
 from datetime import date
 
@@ -15,6 +16,8 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from lms.accounts.models import Organisation
+from lms.attendance.chain import session_chain_verify
+from lms.attendance.models import Session
 from lms.attendance.selectors import open_sheets_of, open_sheets_of_cohort
 from lms.cohorts.models import Cohort
 from lms.progress.enums import EnrollmentStatus
@@ -99,6 +102,7 @@ def _public(document: Document) -> dict:
             "start_date": days[0] if days else None,
             "end_date": days[-1] if days else None,
             "sessions_count": len(sessions),
+            "chains": _chains(document),
         })
     else:
         facts.update({
@@ -116,6 +120,31 @@ def _public(document: Document) -> dict:
             # version is told why it no longer holds.
             facts["amendment_reason"] = newer.override_reason
     return facts
+
+
+def _chains(document: Document) -> list[dict]:
+    """Whether each session of the sheet still holds what its hash chain recorded (issue 11,
+    point 6). The public page tells which entry was altered, naming no learner."""
+    sessions = Session.objects.order_by("date", "start_time", "pk")
+    if document.session_id:
+        sessions = sessions.filter(pk=document.session_id)
+    elif document.cohort_id and document.week_start:
+        sessions = sessions.scheduled().filter(
+            cohort_id=document.cohort_id, date__gte=document.week_start,
+            date__lt=document.week_start + datetime.timedelta(days=7))
+    else:
+        return []
+    chains = []
+    for session in sessions.only("pk", "date", "start_time"):
+        report = session_chain_verify(session.pk)
+        detail = report.detail
+        if report.names_learner:
+            detail = _("A learner's mark differs from the last entry of the chain: it was "
+                       "changed outside the application.")
+        chains.append({"date": session.date, "start": session.start_time,
+                       "intact": report.intact, "entries": report.entries,
+                       "altered_entry": report.altered_entry, "detail": detail})
+    return chains
 
 
 @ratelimit(key="ip", rate="30/m", block=False)

@@ -1,3 +1,4 @@
+
 """Tamper evidence of attendance sheets: a hash chain over each session's audit trail.
 
 Every entry of `AttendanceChange` (a mark, a signature, a check-in, the countersignature, an
@@ -14,6 +15,7 @@ names the entry. The scheme has no secret: somebody rewriting every entry from t
 to the end is caught by the issued documents and their anchors, not by the chain alone.
 """
 
+import dataclasses
 import datetime
 import hashlib
 import json
@@ -128,6 +130,8 @@ class ChainReport:
     entries: int
     altered_entry: int | None = None
     detail: str = ""
+    # The detail names a learner (by id): public pages show a detail without it.
+    names_learner: bool = False
 
     def as_dict(self) -> dict:
         return {"intact": self.intact, "entries": self.entries,
@@ -181,9 +185,10 @@ def session_chain_verify(session: Session | int) -> ChainReport:
         entry = last_by_learner.get(learner_id)
         chained = mark_proof(entry.after if entry else {})
         if mark_proof(current.get(learner_id, {})) != chained:
-            return altered(entry.pk if entry else None, _(
+            return dataclasses.replace(altered(entry.pk if entry else None, _(
                 "The mark of learner %(learner)s differs from the last entry of the chain: it "
-                "was changed outside the application.") % {"learner": learner_id})
+                "was changed outside the application.") % {"learner": learner_id}),
+                names_learner=True)
 
     now = session_snapshot(session)
     if session_state is None:
