@@ -79,14 +79,28 @@ OLD = datetime.timedelta(days=120)
 
 
 def forget_locked_session(session) -> None:
-    """For a transactional test's flush, which the lock triggers would stop: the session
-    first, then its marks (no longer of a locked session), in one transaction so that the
-    deferred foreign keys hold at commit."""
+    """For a transactional test's teardown, which the lock triggers would stop: the session's
+    audit trail, marks and the session itself, with the attendance triggers off for these
+    statements (PostgreSQL: this transaction only; SQLite has no such switch: the triggers are
+    dropped and made again, as the latest migration leaves them)."""
+    from importlib import import_module
+
     from django.db import connection, transaction
 
+    triggers = import_module("lms.attendance.migrations._integrity")
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("DELETE FROM attendance_session WHERE id = %s", [session.pk])
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL session_replication_role = replica")
+        else:
+            for statement in triggers.SQLITE_REVERSE:
+                cursor.execute(statement)
+        cursor.execute("DELETE FROM attendance_attendancechange WHERE session_id = %s",
+                       [session.pk])
         cursor.execute("DELETE FROM attendance_attendance WHERE session_id = %s", [session.pk])
+        cursor.execute("DELETE FROM attendance_session WHERE id = %s", [session.pk])
+        if connection.vendor != "postgresql":
+            for statement in triggers.SQLITE:
+                cursor.execute(statement)
 
 
 def forget_locked_sessions() -> None:
