@@ -363,10 +363,12 @@ def enrollment_set_status(*, enrollment: Enrollment, status: EnrollmentStatus, b
         changed_at=now, note=note,
     )
     if enrollment.cohort_id is not None:
-        # The roster follows: a withdrawn or completed learner is expected until today
-        # included; one who comes back is expected again from today.
+        # The roster follows: a withdrawn learner is expected until today included; one who
+        # comes back is expected again from today. Completing the path's content does not end
+        # the group's attendance: a learner who completes stays on its remaining sessions.
         today = timezone.localdate(now)
-        if status in CLOSED_STATUSES and enrollment.status not in CLOSED_STATUSES:
+        if (status == EnrollmentStatus.WITHDRAWN
+                and enrollment.status != EnrollmentStatus.WITHDRAWN):
             _membership_close(enrollment=enrollment, last_day=today)
         elif status not in CLOSED_STATUSES and enrollment.status in CLOSED_STATUSES:
             _membership_reopen(enrollment=enrollment, today=today)

@@ -77,12 +77,30 @@ def test_no_cohort_no_membership(path, learner):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("status", [EnrollmentStatus.WITHDRAWN, EnrollmentStatus.COMPLETED])
-def test_withdrawal_and_completion_end_the_membership_that_day(path, group, learner, status):
+def test_withdrawal_ends_the_membership_that_day(path, group, learner):
     enrollment = enrol(learner, path, group)
-    services.enrollment_set_status(enrollment=enrollment, status=status,
+    services.enrollment_set_status(enrollment=enrollment, status=EnrollmentStatus.WITHDRAWN,
                                    now=at(datetime.date(2026, 4, 3)))
     assert spans(enrollment) == [(group.pk, MARCH_10, datetime.date(2026, 4, 3))]
+
+
+@pytest.mark.django_db
+def test_completing_the_path_keeps_the_learner_on_the_remaining_sessions(path, group, learner,
+                                                                         trainer):
+    """Completing the online content does not end the group's face-to-face sessions."""
+    enrollment = enrol(learner, path, group)
+    services.enrollment_set_status(enrollment=enrollment, status=EnrollmentStatus.COMPLETED,
+                                   now=at(datetime.date(2026, 4, 3)))
+    assert spans(enrollment) == [(group.pk, MARCH_10, None)]
+    later = SessionFactory(cohort=group, trainer=trainer, date=datetime.date(2026, 4, 7))
+    with time_machine.travel(at(later.date, 18), tick=False):
+        attendance.roll_call_save(session=later, by=trainer,
+                                  marks=[MarkInput(learner.pk, "present")])
+    assert Attendance.objects.get(session=later, learner=learner).status.code == "present"
+    # Withdrawn after completing: the membership ends that day.
+    services.enrollment_set_status(enrollment=enrollment, status=EnrollmentStatus.WITHDRAWN,
+                                   now=at(datetime.date(2026, 4, 9)))
+    assert spans(enrollment) == [(group.pk, MARCH_10, datetime.date(2026, 4, 9))]
 
 
 @pytest.mark.django_db
