@@ -165,9 +165,28 @@ def enrollment_create(*, learner, path: TrainingPathPage, source: EnrollmentSour
     EnrollmentStatusChange.objects.create(enrollment=enrollment, to_status=status,
                                           changed_by=by, changed_at=enrollment.enrolled_at)
     if cohort is not None and status != EnrollmentStatus.WITHDRAWN:
-        _membership_open(enrollment=enrollment, cohort=cohort,
-                         start_date=joined_on or timezone.localdate(enrollment.enrolled_at))
+        if joined_on is not None:
+            _membership_open(enrollment=enrollment, cohort=cohort, start_date=joined_on)
+        else:
+            _membership_open_from_today(enrollment=enrollment, cohort=cohort,
+                                        today=timezone.localdate(enrollment.enrolled_at))
     return enrollment, True
+
+
+def _membership_open_from_today(*, enrollment: Enrollment, cohort, today) -> None:
+    """From today, or from tomorrow when a sheet of today is already closed: its list of
+    learners cannot change (the attendance app's roster guard refuses it, before anything is
+    written), and a learner enrolled after the morning's session was not expected at it.
+    Sheets after today cannot be closed yet, so tomorrow is always free."""
+    try:
+        _membership_open(enrollment=enrollment, cohort=cohort, start_date=today)
+    except ValidationError as error:
+        codes = {item.code for items in getattr(error, "error_dict", {}).values()
+                 for item in items}
+        if "locked_sheet" not in codes:
+            raise
+        _membership_open(enrollment=enrollment, cohort=cohort,
+                         start_date=today + datetime.timedelta(days=1))
 
 
 def self_enroll(*, learner, path: TrainingPathPage) -> tuple[Enrollment, bool]:

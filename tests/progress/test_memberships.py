@@ -280,7 +280,21 @@ def test_the_api_enrols_from_a_past_day_but_not_onto_a_closed_sheet(path, group,
         attendance.session_lock(session=first, by=trainer, strokes=STROKES)
     late = LearnerFactory()
     response = api.post("/api/v1/enrollments/", {"learner": late.pk, "path": path.pk,
-                                                 "cohort": group.pk, "joined_on": "2026-03-01"},
+                                                 "cohort": group.pk, "joined_on": "2026-03-02"},
                         format="json")
     assert response.status_code == 400 and "02/03/2026" in response.json()["cohort"][0]
     assert not Enrollment.objects.filter(learner=late).exists()
+
+
+@pytest.mark.django_db
+def test_enrolling_after_the_morning_sheet_is_closed_starts_the_next_day(path, group, learner,
+                                                                        trainer):
+    morning = SessionFactory(cohort=group, trainer=trainer, date=MARCH_10)
+    type(morning).objects.filter(pk=morning.pk).update(
+        locked_at=at(MARCH_10, 12), countersigned_at=at(MARCH_10, 12),
+        countersignature_svg='<svg xmlns="http://www.w3.org/2000/svg"></svg>')
+    enrollment = enrol(learner, path, group, when=MARCH_10)  # at 10:00 that day
+    assert spans(enrollment) == [(group.pk, datetime.date(2026, 3, 11), None)]
+    # A date given explicitly on the closed day is still refused.
+    with pytest.raises(ValidationError):
+        enrol(LearnerFactory(), path, group, when=MARCH_10, joined_on=MARCH_10)
