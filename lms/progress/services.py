@@ -358,7 +358,8 @@ def learner_create(*, first_name: str, last_name: str, email: str = "", phone: s
 @transaction.atomic
 def learner_create_and_enroll(*, first_name: str, last_name: str, path: TrainingPathPage, by,
                               cohort=None, email: str = "", phone: str = "",
-                              birth_date=None, namesake_ok: bool = False) -> Enrollment:
+                              birth_date=None, namesake_ok: bool = False,
+                              joined_on=None) -> Enrollment:
     """Create a learner's account and enrol them: both or neither. An account with the same
     names is refused unless `namesake_ok` (see `learner_create`)."""
     _enrollment_scope_check(by=by, path=path, cohort=cohort)
@@ -366,7 +367,7 @@ def learner_create_and_enroll(*, first_name: str, last_name: str, path: Training
                              phone=phone, birth_date=birth_date, namesake_ok=namesake_ok)
     enrollment, _created = enrollment_create(learner=learner, path=path,
                                              source=EnrollmentSource.STAFF, by=by,
-                                             cohort=cohort)
+                                             cohort=cohort, joined_on=joined_on)
     return enrollment
 
 
