@@ -8,7 +8,10 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
+
+from lms.progress.models import CohortMembership
 
 from .models import Attendance, Session, minutes_between
 
@@ -106,17 +109,39 @@ def figures_by_learner(cohort, learners=None, now=None) -> dict[int, AttendanceF
     return {learner_id: figures for (learner_id, _), figures in figures_by_pair(marks).items()}
 
 
+def _memberships_covering(*, enrollment_ids=None, session="session__"):
+    """Memberships in force on the day of the session `session` points to, in its cohort: a
+    mark counts for the enrolment whose membership covers it, so that a learner who moved keeps
+    the hours of their former cohort. (Filter by enrolment as well.)"""
+    memberships = CohortMembership.objects.filter(
+        cohort_id=OuterRef(f"{session}cohort_id"),
+        start_date__lte=OuterRef(f"{session}date"),
+    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=OuterRef(f"{session}date")))
+    if enrollment_ids is not None:
+        memberships = memberships.filter(enrollment_id__in=enrollment_ids)
+    return memberships
+
+
 def _figures_of_enrollments(enrollments) -> dict[int, AttendanceFigures]:
-    in_cohort = [enrollment for enrollment in enrollments if enrollment.cohort_id]
-    if not in_cohort:
+    enrollments = list(enrollments)
+    if not enrollments:
         return {}
-    by_pair = figures_by_pair(counted_marks().filter(
-        session__cohort__in={e.cohort_id for e in in_cohort},
-        learner__in={e.learner_id for e in in_cohort},
-    ))
-    return {enrollment.pk: by_pair[(enrollment.learner_id, enrollment.cohort_id)]
-            for enrollment in in_cohort
-            if (enrollment.learner_id, enrollment.cohort_id) in by_pair}
+    ids = [enrollment.pk for enrollment in enrollments]
+    # A learner has one enrolment per path and a cohort belongs to one path: a mark is
+    # covered by one enrolment's memberships at most.
+    covering = _memberships_covering(enrollment_ids=ids).filter(
+        enrollment__learner_id=OuterRef("learner_id"))
+    rows = (counted_marks()
+            .filter(learner__in={e.learner_id for e in enrollments})
+            .annotate(enrollment_pk=Subquery(covering.values("enrollment_id")[:1]))
+            .filter(enrollment_pk__isnull=False)
+            .order_by().values_list("enrollment_pk", *MARK_FIGURE_FIELDS[2:]))
+    figures: dict[int, AttendanceFigures] = {}
+    for enrollment_pk, weight, attended, start, end, minutes_late, locked_at in rows:
+        figures.setdefault(enrollment_pk, AttendanceFigures()).add_values(
+            weight=weight, attended=attended, duration_minutes=minutes_between(start, end),
+            minutes_late=minutes_late, locked=locked_at is not None)
+    return figures
 
 
 def enrollment_figures(enrollments) -> dict[int, tuple[Decimal | None, Decimal | None]]:
@@ -148,11 +173,11 @@ def realised_attendance(enrollment, now=None) -> RealisedAttendance:
     attended sessions on locked sheets, in one query. (Its sheets still open:
     open_sheets_of.)"""
     result = RealisedAttendance()
-    if not enrollment.cohort_id:
-        return result
     figures = AttendanceFigures()
-    rows = (counted_marks(now).filter(session__cohort_id=enrollment.cohort_id,
-                                      learner_id=enrollment.learner_id)
+    # The marks of every cohort the learner was in, on the days they were in it.
+    rows = (counted_marks(now)
+            .filter(Exists(_memberships_covering(enrollment_ids=[enrollment.pk])),
+                    learner_id=enrollment.learner_id)
             .order_by().values_list("status__weight", "status__attended", "session__date",
                                     "session__start_time", "session__end_time",
                                     "minutes_late", "session__locked_at"))
@@ -178,15 +203,13 @@ def open_sheets_of_cohort(cohort, now=None) -> list[Session]:
 
 
 def open_sheets_of(enrollment, now=None) -> list[Session]:
-    """The past, non-cancelled sessions of the enrolment's cohort whose sheet is not locked
-    yet, from the day of enrolment on: the hours they hold are provisional until a trainer
-    countersigns them. Oldest first."""
-    if not enrollment.cohort_id:
-        return []
-    enrolled_on = timezone.localdate(enrollment.enrolled_at)
+    """The past, non-cancelled sessions whose sheet is not locked yet of the cohorts the
+    enrolment was in, on the days it was in them (its memberships): the hours they hold are
+    provisional until a trainer countersigns them. Oldest first."""
     return list(Session.objects.scheduled().past(now)
-                .filter(cohort_id=enrollment.cohort_id, locked_at__isnull=True,
-                        date__gte=enrolled_on)
+                .filter(Exists(_memberships_covering(enrollment_ids=[enrollment.pk],
+                                                     session="")),
+                        locked_at__isnull=True)
                 .order_by("date", "start_time", "pk"))
 
 

@@ -179,6 +179,22 @@ class EnrollmentTargetForm(forms.Form):
             error_messages={"required": _("Choose a group."),
                             "invalid_choice": _("Choose one of the groups of the list.")},
         )
+        # Empty: from today, or from tomorrow when a sheet of today is already closed.
+        self.fields["joined_on"] = forms.DateField(
+            label=_("In the group from (optional)"), required=False, widget=DATE_WIDGET,
+            validators=[validate_sane_date],
+            help_text=_("The first day the learner is expected at the group's sessions; "
+                        "today by default."))
+
+    def clean_joined_on(self):
+        day = self.cleaned_data.get("joined_on")
+        cohort = self.cohort_objects.get(self.cleaned_data.get("cohort"))
+        if day is not None and cohort is not None and not (
+                cohort.start_date <= day <= cohort.end_date):
+            raise forms.ValidationError(_(
+                "Choose a day within the cohort's dates, from %(start)s to %(end)s.") % {
+                "start": f"{cohort.start_date:%d/%m/%Y}", "end": f"{cohort.end_date:%d/%m/%Y}"})
+        return day
 
     @property
     def selected_cohort(self):

@@ -103,12 +103,22 @@ class CompetenceAssessmentSerializer(serializers.ModelSerializer):
 # Inputs ------------------------------------------------------------------------------------
 
 
+def cohort_date_check(cohort, day, field: str) -> None:
+    """A first day in a cohort falls within the cohort's dates: anything else is a typo."""
+    if cohort is None or day is None:
+        return
+    if not cohort.start_date <= day <= cohort.end_date:
+        raise serializers.ValidationError({field: _(
+            "Choose a day within the cohort's dates, from %(start)s to %(end)s.") % {
+            "start": f"{cohort.start_date:%d/%m/%Y}", "end": f"{cohort.end_date:%d/%m/%Y}"}})
+
+
 class EnrollmentCreateSerializer(serializers.Serializer):
     learner = ScopedLearnerField(required=False, help_text=_("Defaults to yourself."))
     path = serializers.PrimaryKeyRelatedField(queryset=TrainingPathPage.objects.all())
     cohort = serializers.PrimaryKeyRelatedField(queryset=Cohort.objects.all(), required=False,
                                                 allow_null=True)
-    joined_on = serializers.DateField(
+    joined_on = SaneDateField(
         required=False,
         help_text=_("The first day the learner is expected at the cohort's sessions (today by "
                     "default), e.g. the first session when enrolled after it."))
@@ -118,6 +128,7 @@ class EnrollmentCreateSerializer(serializers.Serializer):
         if cohort is not None and cohort.path_id != attrs["path"].pk:
             raise serializers.ValidationError(
                 {"cohort": _("This cohort belongs to another training path.")})
+        cohort_date_check(cohort, attrs.get("joined_on"), "joined_on")
         return attrs
 
 
@@ -126,7 +137,7 @@ class EnrollmentMoveSerializer(serializers.Serializer):
         queryset=Cohort.objects.none(), allow_null=True,
         help_text=_("A cohort of the same path that you train; null takes the learner out of "
                     "any cohort."))
-    on_date = serializers.DateField(
+    on_date = SaneDateField(
         required=False, help_text=_("The first day in the new cohort (today by default). The "
                                     "old cohort's sessions before it keep the learner and "
                                     "their marks."))
@@ -135,6 +146,10 @@ class EnrollmentMoveSerializer(serializers.Serializer):
         super().__init__(*args, **kwargs)
         if cohorts is not None:
             self.fields["cohort"].queryset = cohorts
+
+    def validate(self, attrs):
+        cohort_date_check(attrs.get("cohort"), attrs.get("on_date"), "on_date")
+        return attrs
 
 
 class EnrollmentStatusSerializer(serializers.Serializer):

@@ -169,9 +169,28 @@ def enrollment_create(*, learner, path: TrainingPathPage, source: EnrollmentSour
     EnrollmentStatusChange.objects.create(enrollment=enrollment, to_status=status,
                                           changed_by=by, changed_at=enrollment.enrolled_at)
     if cohort is not None and status != EnrollmentStatus.WITHDRAWN:
-        _membership_open(enrollment=enrollment, cohort=cohort,
-                         start_date=joined_on or timezone.localdate(enrollment.enrolled_at))
+        if joined_on is not None:
+            _membership_open(enrollment=enrollment, cohort=cohort, start_date=joined_on)
+        else:
+            _membership_open_from_today(enrollment=enrollment, cohort=cohort,
+                                        today=timezone.localdate(enrollment.enrolled_at))
     return enrollment, True
+
+
+def _membership_open_from_today(*, enrollment: Enrollment, cohort, today) -> None:
+    """From today, or from tomorrow when a sheet of today is already closed: its list of
+    learners cannot change (the attendance app's roster guard refuses it, before anything is
+    written), and a learner enrolled after the morning's session was not expected at it.
+    Sheets after today cannot be closed yet, so tomorrow is always free."""
+    try:
+        _membership_open(enrollment=enrollment, cohort=cohort, start_date=today)
+    except ValidationError as error:
+        codes = {item.code for items in getattr(error, "error_dict", {}).values()
+                 for item in items}
+        if "locked_sheet" not in codes:
+            raise
+        _membership_open(enrollment=enrollment, cohort=cohort,
+                         start_date=today + datetime.timedelta(days=1))
 
 
 def self_enroll(*, learner, path: TrainingPathPage) -> tuple[Enrollment, bool]:
@@ -343,7 +362,8 @@ def learner_create(*, first_name: str, last_name: str, email: str = "", phone: s
 @transaction.atomic
 def learner_create_and_enroll(*, first_name: str, last_name: str, path: TrainingPathPage, by,
                               cohort=None, email: str = "", phone: str = "",
-                              birth_date=None, namesake_ok: bool = False) -> Enrollment:
+                              birth_date=None, namesake_ok: bool = False,
+                              joined_on=None) -> Enrollment:
     """Create a learner's account and enrol them: both or neither. An account with the same
     names is refused unless `namesake_ok` (see `learner_create`)."""
     _enrollment_scope_check(by=by, path=path, cohort=cohort)
@@ -351,7 +371,7 @@ def learner_create_and_enroll(*, first_name: str, last_name: str, path: Training
                              phone=phone, birth_date=birth_date, namesake_ok=namesake_ok)
     enrollment, _created = enrollment_create(learner=learner, path=path,
                                              source=EnrollmentSource.STAFF, by=by,
-                                             cohort=cohort)
+                                             cohort=cohort, joined_on=joined_on)
     return enrollment
 
 
@@ -367,10 +387,12 @@ def enrollment_set_status(*, enrollment: Enrollment, status: EnrollmentStatus, b
         changed_at=now, note=note,
     )
     if enrollment.cohort_id is not None:
-        # The roster follows: a withdrawn or completed learner is expected until today
-        # included; one who comes back is expected again from today.
+        # The roster follows: a withdrawn learner is expected until today included; one who
+        # comes back is expected again from today. Completing the path's content does not end
+        # the group's attendance: a learner who completes stays on its remaining sessions.
         today = timezone.localdate(now)
-        if status in CLOSED_STATUSES and enrollment.status not in CLOSED_STATUSES:
+        if (status == EnrollmentStatus.WITHDRAWN
+                and enrollment.status != EnrollmentStatus.WITHDRAWN):
             _membership_close(enrollment=enrollment, last_day=today)
         elif status not in CLOSED_STATUSES and enrollment.status in CLOSED_STATUSES:
             _membership_reopen(enrollment=enrollment, today=today)

@@ -215,3 +215,51 @@ def test_a_moved_learner_keeps_their_marks_and_old_sheets(clock, path, sessions,
     assert roster.expected_learner_ids(other_session) == {founder.pk}
     assert founder in exports.cohort_learners(group)
     assert Attendance.objects.filter(learner=founder).count() == 1
+
+
+def lock(*sessions_to_lock):
+    """Countersigned and locked, as the lock service leaves a sheet (straight to the table)."""
+    from django.utils import timezone
+
+    from lms.attendance.models import Session
+
+    Session.objects.filter(pk__in=[s.pk for s in sessions_to_lock]).update(
+        locked_at=timezone.now(), countersigned_at=timezone.now(),
+        countersignature_svg='<svg xmlns="http://www.w3.org/2000/svg"></svg>')
+
+
+@pytest.mark.django_db
+def test_a_moved_learner_keeps_the_realised_hours_of_their_former_cohort(
+        clock, path, sessions, group, trainer, manager, founder, django_assert_num_queries):
+    from lms.attendance.selectors import enrollment_hours, open_sheets_of, realised_attendance
+
+    other = CohortFactory(path=path, trainers=[trainer], start_date=START,
+                          end_date=datetime.date(2026, 6, 30))
+    other_session = SessionFactory(cohort=other, trainer=trainer, date=day(27))
+    earlier, later = before_and_after(sessions)
+    for session in earlier[:2]:
+        services.roll_call_save(session=session, by=trainer,
+                                marks=[MarkInput(founder.pk, "present")])
+    lock(*earlier[:2])
+    enrollment = founder.enrollments.get()
+    progress.enrollment_move(enrollment=enrollment, cohort=other, by=trainer,
+                             on_date=later[0].date)
+    services.roll_call_save(session=other_session, by=trainer,
+                            marks=[MarkInput(founder.pk, "present")])
+    lock(other_session)
+    enrollment.refresh_from_db()
+
+    attended = realised_attendance(enrollment)
+    assert attended.hours == Decimal("9.00")  # 3 h in the old cohort twice, 3 h in the new
+    assert (attended.first_date, attended.last_date) == (earlier[0].date, other_session.date)
+    with django_assert_num_queries(1):
+        assert enrollment_hours([enrollment])[enrollment.pk][1] == Decimal("9.00")
+    # The old cohort's sheets still open from the learner's days there, none of later.
+    assert open_sheets_of(enrollment) == earlier[2:]
+
+    # Moved out of every cohort: the hours stay.
+    progress.enrollment_move(enrollment=enrollment, cohort=None, by=manager,
+                             on_date=day(28))
+    enrollment.refresh_from_db()
+    assert realised_attendance(enrollment).hours == Decimal("9.00")
+    assert enrollment_hours([enrollment])[enrollment.pk][1] == Decimal("9.00")

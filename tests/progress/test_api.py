@@ -748,3 +748,25 @@ def test_another_cohorts_trainer_cannot_place_a_learner_in_this_cohort(path, coh
                                                  "learner": LearnerFactory().pk}, format="json")
     assert response.status_code == 400
     assert "cohort" in response.json()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "far"])
+def test_enrolment_and_move_dates_are_bounded_with_a_field_error(api, manager, path, cohort,
+                                                                 enrollment, day):
+    from tests.accounts.factories import LearnerFactory
+    from tests.cohorts.factories import CohortFactory
+
+    if day == "far":  # a real date, but outside the cohort's dates
+        day = (cohort.end_date + datetime.timedelta(days=1)).isoformat()
+    as_user(api, manager)
+    response = api.post(ENROLLMENTS, {"path": path.pk, "cohort": cohort.pk,
+                                      "learner": LearnerFactory().pk, "joined_on": day},
+                        format="json")
+    assert response.status_code == 400, response.content
+    assert "joined_on" in response.json()
+    other = CohortFactory(path=path)
+    response = api.post(f"{ENROLLMENTS}{enrollment.pk}/move/",
+                        {"cohort": other.pk, "on_date": day}, format="json")
+    assert response.status_code == 400, response.content
+    assert "on_date" in response.json()

@@ -608,3 +608,24 @@ def test_search_query_count_is_fixed_for_a_manager(client, path, cohort, manager
     with django_assert_num_queries(12):
         response = client.get(path_enrol_url(path), {"q": "lefevre"})
     assert len(response.context["results"].candidates) == size
+
+
+@pytest.mark.django_db
+def test_the_enrol_form_takes_an_optional_first_day_in_the_group(client, path, cohort, trainer):
+    from lms.progress.models import CohortMembership
+
+    learner = LearnerFactory(last_name="Petit")
+    client.force_login(trainer)
+    outside = cohort.end_date + datetime.timedelta(days=1)
+    response = client.post(cohort_enrol_url(cohort), {
+        "action": "enrol", "learners": [learner.pk], "cohort": cohort.pk, "q": "petit",
+        "joined_on": outside.isoformat()})
+    assert response.status_code == 400
+    assert "joined_on" in response.context["enrol_form"].errors
+    assert not Enrollment.objects.filter(learner=learner).exists()
+    response = client.post(cohort_enrol_url(cohort), {
+        "action": "enrol", "learners": [learner.pk], "cohort": cohort.pk, "q": "petit",
+        "joined_on": cohort.start_date.isoformat()})
+    assert response.status_code == 302
+    assert CohortMembership.objects.get(enrollment__learner=learner).start_date == (
+        cohort.start_date)

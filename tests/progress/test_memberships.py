@@ -77,12 +77,30 @@ def test_no_cohort_no_membership(path, learner):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("status", [EnrollmentStatus.WITHDRAWN, EnrollmentStatus.COMPLETED])
-def test_withdrawal_and_completion_end_the_membership_that_day(path, group, learner, status):
+def test_withdrawal_ends_the_membership_that_day(path, group, learner):
     enrollment = enrol(learner, path, group)
-    services.enrollment_set_status(enrollment=enrollment, status=status,
+    services.enrollment_set_status(enrollment=enrollment, status=EnrollmentStatus.WITHDRAWN,
                                    now=at(datetime.date(2026, 4, 3)))
     assert spans(enrollment) == [(group.pk, MARCH_10, datetime.date(2026, 4, 3))]
+
+
+@pytest.mark.django_db
+def test_completing_the_path_keeps_the_learner_on_the_remaining_sessions(path, group, learner,
+                                                                         trainer):
+    """Completing the online content does not end the group's face-to-face sessions."""
+    enrollment = enrol(learner, path, group)
+    services.enrollment_set_status(enrollment=enrollment, status=EnrollmentStatus.COMPLETED,
+                                   now=at(datetime.date(2026, 4, 3)))
+    assert spans(enrollment) == [(group.pk, MARCH_10, None)]
+    later = SessionFactory(cohort=group, trainer=trainer, date=datetime.date(2026, 4, 7))
+    with time_machine.travel(at(later.date, 18), tick=False):
+        attendance.roll_call_save(session=later, by=trainer,
+                                  marks=[MarkInput(learner.pk, "present")])
+    assert Attendance.objects.get(session=later, learner=learner).status.code == "present"
+    # Withdrawn after completing: the membership ends that day.
+    services.enrollment_set_status(enrollment=enrollment, status=EnrollmentStatus.WITHDRAWN,
+                                   now=at(datetime.date(2026, 4, 9)))
+    assert spans(enrollment) == [(group.pk, MARCH_10, datetime.date(2026, 4, 9))]
 
 
 @pytest.mark.django_db
@@ -262,7 +280,21 @@ def test_the_api_enrols_from_a_past_day_but_not_onto_a_closed_sheet(path, group,
         attendance.session_lock(session=first, by=trainer, strokes=STROKES)
     late = LearnerFactory()
     response = api.post("/api/v1/enrollments/", {"learner": late.pk, "path": path.pk,
-                                                 "cohort": group.pk, "joined_on": "2026-03-01"},
+                                                 "cohort": group.pk, "joined_on": "2026-03-02"},
                         format="json")
     assert response.status_code == 400 and "02/03/2026" in response.json()["cohort"][0]
     assert not Enrollment.objects.filter(learner=late).exists()
+
+
+@pytest.mark.django_db
+def test_enrolling_after_the_morning_sheet_is_closed_starts_the_next_day(path, group, learner,
+                                                                        trainer):
+    morning = SessionFactory(cohort=group, trainer=trainer, date=MARCH_10)
+    type(morning).objects.filter(pk=morning.pk).update(
+        locked_at=at(MARCH_10, 12), countersigned_at=at(MARCH_10, 12),
+        countersignature_svg='<svg xmlns="http://www.w3.org/2000/svg"></svg>')
+    enrollment = enrol(learner, path, group, when=MARCH_10)  # at 10:00 that day
+    assert spans(enrollment) == [(group.pk, datetime.date(2026, 3, 11), None)]
+    # A date given explicitly on the closed day is still refused.
+    with pytest.raises(ValidationError):
+        enrol(LearnerFactory(), path, group, when=MARCH_10, joined_on=MARCH_10)

@@ -61,7 +61,8 @@ def _enroll_existing(request, form, *, path):
     cohort = form.selected_cohort
     try:
         batch = services.enroll_many(learners=list(form.cleaned_data["learners"]), path=path,
-                                     by=request.user, cohort=cohort)
+                                     by=request.user, cohort=cohort,
+                                     joined_on=form.cleaned_data.get("joined_on"))
     except (ValidationError, PermissionDenied) as error:
         _refused(form, error)
         return None
@@ -91,7 +92,7 @@ def _create_and_enroll(request, form, *, path):
         enrollment = services.learner_create_and_enroll(
             first_name=data["first_name"], last_name=data["last_name"], email=data["email"],
             phone=data["phone"], birth_date=data["birth_date"], path=path, cohort=cohort,
-            namesake_ok=data["namesake_ok"], by=request.user,
+            namesake_ok=data["namesake_ok"], by=request.user, joined_on=data.get("joined_on"),
         )
     except (ValidationError, PermissionDenied) as error:
         _refused(form, error)
