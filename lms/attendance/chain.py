@@ -19,7 +19,6 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from .enums import ChangeKind
@@ -73,16 +72,13 @@ def _digest_of(entry: AttendanceChange, prev_hash: str) -> str:
                         reason=entry.reason, prev_hash=prev_hash)
 
 
-def _head_subquery():
-    return Subquery(AttendanceChange.objects.filter(session_id=OuterRef("pk")).order_by("-pk")
-                    .values("entry_hash")[:1])
-
-
 def locked_for_chain(queryset=None):
-    """Sessions locked for update with their chain's head read in the same query: the lock
-    orders the writers, the head links the next entry."""
+    """Sessions locked for update. The chain's head is read by `chain_append` in a separate
+    query once the lock is held: PostgreSQL evaluates a subquery of the locking SELECT itself
+    before waiting for the lock, so a writer queued behind another would link to a stale head
+    and fork the chain."""
     queryset = Session.objects.all() if queryset is None else queryset
-    return queryset.select_for_update().annotate(chain_head_hash=_head_subquery())
+    return queryset.select_for_update()
 
 
 def chain_append(session: Session, entries: list[AttendanceChange]) -> list[AttendanceChange]:
@@ -90,17 +86,13 @@ def chain_append(session: Session, entries: list[AttendanceChange]) -> list[Atte
     lock in the current transaction, taken with `locked_for_chain`."""
     if not entries:
         return []
-    if hasattr(session, "chain_head_hash"):  # read with the lock: None before any entry
-        previous = session.chain_head_hash
-    else:
-        previous = (AttendanceChange.objects.filter(session_id=session.pk).order_by("-pk")
-                    .values_list("entry_hash", flat=True).first())
+    previous = (AttendanceChange.objects.filter(session_id=session.pk).order_by("-pk")
+                .values_list("entry_hash", flat=True).first())
     previous = previous or genesis(session.pk)
     for entry in entries:
         entry.session_id = session.pk
         entry.prev_hash = previous
         entry.entry_hash = previous = _digest_of(entry, previous)
-    session.chain_head_hash = previous
     return AttendanceChange.objects.bulk_create(entries)
 
 

@@ -282,3 +282,43 @@ def test_marks_of_a_locked_sheet_need_a_fresh_override_never_in_the_future(locke
     refused("UPDATE attendance_attendance SET override_at = %s WHERE learner_id = %s",
             [future, group[0].pk])
     assert Attendance.objects.filter(session=locked).count() == 4
+
+
+# --- Concurrent writers ----------------------------------------------------------------------
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_check_ins_at_once_keep_one_chain(open_session, group, monkeypatch):
+    """The second writer waits for the session's lock, then links to the first one's entry:
+    reading the head in the locking SELECT itself forked the chain on PostgreSQL."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a database with real concurrent transactions (CI runs PostgreSQL)")
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setattr("lms.attendance.checkin.code_is_valid", lambda *a, **k: True)
+    real_check_day = services._check_day
+
+    def slow_check_day(session):  # runs while the session's lock is held
+        time.sleep(0.3)
+        real_check_day(session)
+
+    monkeypatch.setattr(services, "_check_day", slow_check_day)
+    start = threading.Barrier(2)
+
+    def check_in(learner):
+        try:
+            start.wait(timeout=10)
+            services.checkin_with_code(session=open_session, learner=learner, code="123456")
+            return "ok"
+        except Exception as error:  # returned, so that the assertion shows it
+            return repr(error)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        assert list(pool.map(check_in, group[:2])) == ["ok", "ok"]
+    trail = entries(open_session)
+    assert [entry.kind for entry in trail] == [ChangeKind.CHECK_IN, ChangeKind.CHECK_IN]
+    assert trail[1].prev_hash == trail[0].entry_hash
+    assert session_chain_verify(open_session).intact
