@@ -43,6 +43,7 @@ def locked(open_session, group, trainer):
                             marks=marks((chevalier, "late"), minutes_late=10))
     services.signature_draw(session=open_session, learner_id=arnaud.pk, strokes=STROKES,
                             by=trainer)
-    services.session_lock(session=open_session, by=trainer, strokes=STROKES)
+    services.session_lock(session=open_session, by=trainer, strokes=STROKES,
+                          confirm_unsigned=True)
     open_session.refresh_from_db()
     return open_session
