@@ -21,7 +21,6 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from .enums import ChangeKind
@@ -31,8 +30,17 @@ GENESIS_PREFIX = "parcours:attendance-chain:v1:session:"
 
 # What a mark proves: its comment is free text (erased with the learner's personal data), so
 # it is chained but not compared with the current mark.
-MARK_PROOF = ("status", "minutes_late", "signature_method", "signed_at")
-EMPTY_MARK = {"status": None, "minutes_late": 0, "signature_method": "", "signed_at": None}
+MARK_PROOF = ("status", "minutes_late", "signature_method", "signed_at", "signature_sha256")
+EMPTY_MARK = {"status": None, "minutes_late": 0, "signature_method": "", "signed_at": None,
+              "signature_sha256": ""}
+# Entries chained before the drawn signature's hash was (migration 0005 and the first
+# version of the chain) don't carry it: for them, it is not compared.
+LEGACY_MARK_PROOF = tuple(key for key in MARK_PROOF if key != "signature_sha256")
+
+
+def signature_digest(svg: str) -> str:
+    """SHA-256 of a drawn signature's SVG text, "" when there is none."""
+    return hashlib.sha256(svg.encode()).hexdigest() if svg else ""
 
 # What a locked session proves, as chained by the countersignature and the amendments.
 SESSION_PROOF = ("date", "start_time", "end_time", "cohort", "module", "trainer", "room",
@@ -75,16 +83,13 @@ def _digest_of(entry: AttendanceChange, prev_hash: str) -> str:
                         reason=entry.reason, prev_hash=prev_hash)
 
 
-def _head_subquery():
-    return Subquery(AttendanceChange.objects.filter(session_id=OuterRef("pk")).order_by("-pk")
-                    .values("entry_hash")[:1])
-
-
 def locked_for_chain(queryset=None):
-    """Sessions locked for update with their chain's head read in the same query: the lock
-    orders the writers, the head links the next entry."""
+    """Sessions locked for update. The chain's head is read by `chain_append` in a separate
+    query once the lock is held: PostgreSQL evaluates a subquery of the locking SELECT itself
+    before waiting for the lock, so a writer queued behind another would link to a stale head
+    and fork the chain."""
     queryset = Session.objects.all() if queryset is None else queryset
-    return queryset.select_for_update().annotate(chain_head_hash=_head_subquery())
+    return queryset.select_for_update()
 
 
 def chain_append(session: Session, entries: list[AttendanceChange]) -> list[AttendanceChange]:
@@ -92,17 +97,13 @@ def chain_append(session: Session, entries: list[AttendanceChange]) -> list[Atte
     lock in the current transaction, taken with `locked_for_chain`."""
     if not entries:
         return []
-    if hasattr(session, "chain_head_hash"):  # read with the lock: None before any entry
-        previous = session.chain_head_hash
-    else:
-        previous = (AttendanceChange.objects.filter(session_id=session.pk).order_by("-pk")
-                    .values_list("entry_hash", flat=True).first())
+    previous = (AttendanceChange.objects.filter(session_id=session.pk).order_by("-pk")
+                .values_list("entry_hash", flat=True).first())
     previous = previous or genesis(session.pk)
     for entry in entries:
         entry.session_id = session.pk
         entry.prev_hash = previous
         entry.entry_hash = previous = _digest_of(entry, previous)
-    session.chain_head_hash = previous
     return AttendanceChange.objects.bulk_create(entries)
 
 
@@ -120,8 +121,8 @@ def session_snapshot(session: Session) -> dict:
     }
 
 
-def mark_proof(state: dict) -> dict:
-    return {key: state.get(key, EMPTY_MARK[key]) for key in MARK_PROOF}
+def mark_proof(state: dict, keys=MARK_PROOF) -> dict:
+    return {key: state.get(key, EMPTY_MARK[key]) for key in keys}
 
 
 @dataclass(frozen=True)
@@ -177,14 +178,18 @@ def session_chain_verify(session: Session | int) -> ChainReport:
         # Spelled as lms.attendance.services._snapshot spells it.
         mark["learner_id"]: {**mark, "status": codes.get(mark["status_id"]),
                              "signed_at": (mark["signed_at"].isoformat()
-                                           if mark["signed_at"] else None)}
+                                           if mark["signed_at"] else None),
+                             "signature_sha256": signature_digest(mark["signature_svg"])}
         for mark in Attendance.objects.filter(session_id=session_id).values(
-            "learner_id", "status_id", "minutes_late", "signature_method", "signed_at")
+            "learner_id", "status_id", "minutes_late", "signature_method", "signed_at",
+            "signature_svg")
     }
     for learner_id in sorted(set(current) | set(last_by_learner)):
         entry = last_by_learner.get(learner_id)
-        chained = mark_proof(entry.after if entry else {})
-        if mark_proof(current.get(learner_id, {})) != chained:
+        keys = (MARK_PROOF if entry is None or "signature_sha256" in entry.after
+                else LEGACY_MARK_PROOF)
+        chained = mark_proof(entry.after if entry else {}, keys)
+        if mark_proof(current.get(learner_id, {}), keys) != chained:
             return dataclasses.replace(altered(entry.pk if entry else None, _(
                 "The mark of learner %(learner)s differs from the last entry of the chain: it "
                 "was changed outside the application.") % {"learner": learner_id}),

@@ -44,3 +44,5 @@ class ChangeKind(models.TextChoices):
     SESSION = "session", _("Session details")
     # The state found when the chain was introduced, for marks or locks older than it.
     BASELINE = "baseline", _("State recorded when the chain started")
+    # A learner's comments and drawn signatures erased with their personal data.
+    ERASURE = "erasure", _("Personal data erased")

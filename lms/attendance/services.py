@@ -15,7 +15,7 @@ from lms.progress.enums import EnrollmentStatus
 from lms.progress.permissions import is_manager
 
 from . import checkin, roster
-from .chain import chain_append, locked_for_chain, session_snapshot
+from .chain import chain_append, locked_for_chain, session_snapshot, signature_digest
 from .enums import ChangeKind, SignatureMethod
 from .models import (
     AbsenceNotice,
@@ -225,6 +225,7 @@ def _snapshot(mark: Attendance, statuses_by_pk) -> dict:
         "comment": mark.comment,
         "signature_method": mark.signature_method,
         "signed_at": mark.signed_at.isoformat() if mark.signed_at else None,
+        "signature_sha256": signature_digest(mark.signature_svg),
     }
 
 
@@ -420,6 +421,39 @@ def session_lock(*, session: Session, by, strokes: list[str], confirm_unsigned: 
         after=session_snapshot(session),
     )])
     return session
+
+
+def marks_erase_personal_data(*, learner, by, erased_svg: str) -> dict[str, int]:
+    """Erase the free text and drawn signatures of a learner's marks on open sheets (locked
+    sheets keep them: they are the proof), each erasure chained so that the sheet still
+    verifies. Called by the personal-data erasure (lms.core.personal_data)."""
+    statuses_by_pk = {status.pk: status for status in AttendanceStatus.objects.all()}
+    counts = {"comments": 0, "signatures": 0}
+    session_ids = (Attendance.objects.filter(learner=learner, session__locked_at__isnull=True)
+                   .values_list("session_id", flat=True).distinct())
+    for session in locked_for_chain().filter(pk__in=list(session_ids)).order_by("pk"):
+        if session.is_locked:  # locked meanwhile: its marks are the proof, kept
+            continue
+        mark = Attendance.objects.select_for_update().get(session=session, learner=learner)
+        before = _snapshot(mark, statuses_by_pk)
+        fields = []
+        if mark.comment:
+            mark.comment = ""
+            counts["comments"] += 1
+            fields.append("comment")
+        if mark.signature_method == SignatureMethod.DRAWN and mark.signature_svg:
+            mark.signature_svg = erased_svg
+            counts["signatures"] += 1
+            fields.append("signature_svg")
+        if not fields:
+            continue
+        mark.save(update_fields=fields)
+        chain_append(session, [AttendanceChange(
+            attendance=mark, learner_id=learner.pk, kind=ChangeKind.ERASURE, changed_by=by,
+            changed_at=timezone.now(), reason="personal data erased", before=before,
+            after=_snapshot(mark, statuses_by_pk),
+        )])
+    return counts
 
 
 # Absences declared ahead --------------------------------------------------------------------

@@ -24,7 +24,6 @@ from django.utils.translation import gettext as _
 
 from certificates.enums import DocumentKind, DocumentStatus
 from certificates.models import Document
-from lms.attendance.enums import SignatureMethod
 from lms.attendance.models import (
     AbsenceNotice,
     Attendance,
@@ -574,7 +573,11 @@ def personal_data_erase(*, user, by, reason: str) -> dict:
     co_financed = Trainee.objects.filter(learner=user, programme__co_financed=True).exists()
 
     documents = _erase_documents(user, co_financed=co_financed, now=now)
-    unlocked_marks = Attendance.objects.filter(learner=user, session__locked_at__isnull=True)
+    # Imported here: lms.attendance.services imports apps that import this module.
+    from lms.attendance.services import marks_erase_personal_data
+
+    erased_marks = marks_erase_personal_data(learner=user, by=by,
+                                             erased_svg=_erased_signature())
     locked_marks = Attendance.objects.filter(learner=user, session__locked_at__isnull=False)
     trainees = Trainee.objects.filter(learner=user)
     changed = {
@@ -585,10 +588,8 @@ def personal_data_erase(*, user, by, reason: str) -> dict:
         .exclude(evidence="").update(evidence=""),
         "enrollment_status_notes": EnrollmentStatusChange.objects.filter(
             enrollment__learner=user).exclude(note="").update(note=""),
-        "attendance_comments": unlocked_marks.exclude(comment="").update(comment=""),
-        "attendance_signatures": unlocked_marks.filter(
-            signature_method=SignatureMethod.DRAWN).exclude(signature_svg="").update(
-            signature_svg=_erased_signature()),
+        "attendance_comments": erased_marks["comments"],
+        "attendance_signatures": erased_marks["signatures"],
         "notifications_deleted": Notification.objects.filter(recipient=user).delete()[0],
         "notifications_mentioning": _anonymise_mentions(user, names),
         "trainee_records": trainees.update(pass_iae_number=""),

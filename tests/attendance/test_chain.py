@@ -282,3 +282,90 @@ def test_marks_of_a_locked_sheet_need_a_fresh_override_never_in_the_future(locke
     refused("UPDATE attendance_attendance SET override_at = %s WHERE learner_id = %s",
             [future, group[0].pk])
     assert Attendance.objects.filter(session=locked).count() == 4
+
+
+# --- Concurrent writers ----------------------------------------------------------------------
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_check_ins_at_once_keep_one_chain(open_session, group, monkeypatch):
+    """The second writer waits for the session's lock, then links to the first one's entry:
+    reading the head in the locking SELECT itself forked the chain on PostgreSQL."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a database with real concurrent transactions (CI runs PostgreSQL)")
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setattr("lms.attendance.checkin.code_is_valid", lambda *a, **k: True)
+    real_check_day = services._check_day
+
+    def slow_check_day(session):  # runs while the session's lock is held
+        time.sleep(0.3)
+        real_check_day(session)
+
+    monkeypatch.setattr(services, "_check_day", slow_check_day)
+    start = threading.Barrier(2)
+
+    def check_in(learner):
+        try:
+            start.wait(timeout=10)
+            services.checkin_with_code(session=open_session, learner=learner, code="123456")
+            return "ok"
+        except Exception as error:  # returned, so that the assertion shows it
+            return repr(error)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        assert list(pool.map(check_in, group[:2])) == ["ok", "ok"]
+    trail = entries(open_session)
+    assert [entry.kind for entry in trail] == [ChangeKind.CHECK_IN, ChangeKind.CHECK_IN]
+    assert trail[1].prev_hash == trail[0].entry_hash
+    assert session_chain_verify(open_session).intact
+
+
+# --- Drawn signatures ------------------------------------------------------------------------
+
+def test_a_signature_replaced_in_the_database_shows(open_session, group, trainer):
+    arnaud = group[0]
+    services.signature_draw(session=open_session, learner_id=arnaud.pk,
+                            strokes=locked_world.STROKES, by=trainer)
+    (entry,) = entries(open_session)
+    assert len(entry.after["signature_sha256"]) == 64
+    sql("UPDATE attendance_attendance SET signature_svg = %s WHERE session_id = %s "
+        "AND learner_id = %s", ["<svg>autre</svg>", open_session.pk, arnaud.pk])
+    report = session_chain_verify(open_session)
+    assert not report.intact and report.altered_entry == entry.pk
+
+
+def test_entries_chained_before_the_signature_hash_still_verify(open_session, group, trainer):
+    # As migration 0005 built them: no signature_sha256 in the entry, so it is not compared.
+    services.signature_draw(session=open_session, learner_id=group[0].pk,
+                            strokes=locked_world.STROKES, by=trainer)
+    (entry,) = entries(open_session)
+    after = {key: value for key, value in entry.after.items() if key != "signature_sha256"}
+    without_audit_guard()
+    AttendanceChange.objects.filter(pk=entry.pk).update(after=after, entry_hash=entry_digest(
+        session_id=open_session.pk, learner_id=entry.learner_id, kind=entry.kind,
+        amendment=False, before=entry.before, after=after, by_id=entry.changed_by_id,
+        at=entry.changed_at, reason="", prev_hash=entry.prev_hash))
+    assert session_chain_verify(open_session).intact
+
+
+def test_an_erasure_is_chained_and_the_sheet_stays_intact(open_session, group, trainer,
+                                                          manager):
+    from lms.core.personal_data import personal_data_erase
+
+    arnaud = group[0]
+    services.roll_call_save(session=open_session, by=trainer,
+                            marks=marks((arnaud, "present"), comment="Arrivée en bus"))
+    services.signature_draw(session=open_session, learner_id=arnaud.pk,
+                            strokes=locked_world.STROKES, by=trainer)
+    result = personal_data_erase(user=arnaud, by=manager, reason="Demande écrite")
+    assert result["changed"]["attendance_comments"] == 1
+    assert result["changed"]["attendance_signatures"] == 1
+    last = entries(open_session)[-1]
+    assert last.kind == ChangeKind.ERASURE and last.reason == "personal data erased"
+    assert last.after["comment"] == "" and last.after["signature_sha256"] != (
+        last.before["signature_sha256"])
+    assert session_chain_verify(open_session).intact

@@ -20,7 +20,7 @@ from certificates.enums import DocumentKind, DocumentStatus
 from certificates.models import Document
 from lms import urls as project_urls
 from lms.accounts.models import User
-from lms.attendance.enums import AlertKind, SignatureMethod
+from lms.attendance.enums import AlertKind, ChangeKind, SignatureMethod
 from lms.attendance.models import (
     AbsenceNotice,
     Attendance,
@@ -295,9 +295,11 @@ def test_erasure_anonymises_the_person(person, manager, trainer,
     # Protected by database triggers: kept as they are, and said so.
     locked = Attendance.objects.get(pk=person["locked_mark"].pk)
     assert locked.comment == "Malade le matin" and locked.signature_svg == SVG
-    assert AttendanceChange.objects.filter(learner=user).count() == 2
+    # The two entries kept, and the chained entry of the erasure on the open sheet.
+    trail = AttendanceChange.objects.filter(learner=user).order_by("pk")
+    assert [entry.kind for entry in trail][2:] == [ChangeKind.ERASURE]
     retained = {item["what"]: item for item in result["retained"]}
-    assert retained["attendance_changes"]["count"] == 2
+    assert retained["attendance_changes"]["count"] == 3
     assert retained["locked_attendance_marks"]["count"] == 1
     assert retained["documents"]["count"] == 1
     assert result["by"] == str(manager) and result["reason"] == "Demande écrite du 12/03"

@@ -7,6 +7,7 @@ from django.db import migrations
 from django.utils import timezone
 
 from lms.attendance.chain import (
+    LEGACY_MARK_PROOF,
     entry_digest,
     genesis,
     mark_proof,
@@ -53,7 +54,8 @@ def build(apps, schema_editor):
                 "signed_at": mark.signed_at.isoformat() if mark.signed_at else None,
             }
             chained = state.get(mark.learner_id, {})
-            if mark_proof(current) != mark_proof(chained):
+            # The proof as it was when this migration was written (no signature hash).
+            if mark_proof(current, LEGACY_MARK_PROOF) != mark_proof(chained, LEGACY_MARK_PROOF):
                 baselines.append(AttendanceChange(
                     attendance_id=mark.pk, session_id=session.pk, learner_id=mark.learner_id,
                     kind="baseline", changed_at=now, before=chained, after=current))
