@@ -145,10 +145,11 @@ def _history_sheet(workbook, cohort, *, bold) -> None:
     from openpyxl.styles import Alignment
 
     history = workbook.create_sheet(_sheet_title(_("History")))
-    history.append([_("When"), _("Session"), _("Learner"), _("What changed"), _("Before"),
-                    _("After"), _("By"), _("Reason")])
+    xlsx_append(history, [_("When"), _("Session"), _("Learner"), _("What changed"),
+                          _("Before"), _("After"), _("By"), _("Reason")])
     for row in cohort_history(cohort):
-        history.append([
+        # Free text typed by users: inert, and without characters XLSX can't hold.
+        xlsx_append(history, [
             row.when, row.session_text, row.learner_text, row.what,
             "\n".join(f"{line.label} : {line.before}" for line in row.lines),
             "\n".join(f"{line.label} : {line.after}" for line in row.lines),
@@ -156,9 +157,6 @@ def _history_sheet(workbook, cohort, *, bold) -> None:
         ])
     for line in history.iter_rows(min_row=2):
         for cell in line:
-            # Free text typed by users is text, never a formula.
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     for cell in history[1]:
         cell.font = bold

@@ -45,13 +45,24 @@ class SafeCsvWriter:
             self.writerow(values)
 
 
+def _xlsx_text(value):
+    """Text without the control characters XLSX can't hold (a vertical tab pasted from a word
+    processor into a comment): openpyxl refuses the whole workbook for one of them, and an
+    export that fails on a row of an insert-only audit trail would fail for good."""
+    if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value
+
+
 def xlsx_append(worksheet, values: Iterable) -> None:
     """Append a row of inert cells to an openpyxl worksheet.
 
     openpyxl stores any text starting with "=" as a formula; after safe_cell none does, and the
     cells are still told they hold a string, so that no later change of openpyxl's rule can
     turn our data into a formula."""
-    worksheet.append(safe_row(values))
+    worksheet.append([_xlsx_text(value) for value in safe_row(values)])
     for cell in worksheet[worksheet.max_row]:
         if cell.data_type == "f":
             cell.data_type = "s"

@@ -129,5 +129,19 @@ def test_the_xlsx_has_a_history_sheet(client, locked, group, manager, cohort):
     assert len(header) == 8 and len(rows) == 6
     last = rows[-1]
     assert last[2] == str(group[1]) and "Absent·e" in last[4] and "Excusé·e" in last[5]
-    assert last[7] == "=HYPERLINK(\"http://x\")"  # kept as text, not a formula
+    # Kept as text, never a formula: the quote of every export (lms.core.spreadsheets).
+    assert last[7] == "'=HYPERLINK(\"http://x\")"
     assert history.cell(row=7, column=8).data_type == "s"
+
+
+def test_a_control_character_in_a_reason_does_not_break_the_xlsx(client, locked, group,
+                                                                  manager, cohort):
+    # A vertical tab pasted from a word processor: openpyxl refuses it, and the audit trail
+    # that holds it can't be edited, so the export must clean it, not fail on it for good.
+    services.roll_call_save(session=locked, by=manager, marks=marks((group[1], "excused")),
+                            reason="Certificat\x0bmédical")
+    client.force_login(manager)
+    response = client.get(f"/emargement/groupes/{cohort.pk}/export.xlsx")
+    assert response.status_code == 200
+    history = load_workbook(io.BytesIO(response.content)).worksheets[1]
+    assert list(history.iter_rows(values_only=True))[-1][7] == "Certificatmédical"
