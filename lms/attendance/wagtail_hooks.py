@@ -150,6 +150,31 @@ def refuse_deleting_locked_sessions(request, instances):
     return redirect("wagtailsnippets_attendance_session:list")
 
 
+@hooks.register("before_delete_snippet")
+def refuse_deleting_cohorts_with_records(request, instances):
+    """A group whose sheets are locked, whose marks are audited or whose documents were issued
+    holds records a training body must keep: say so rather than fail on the protected rows
+    (the audit trail and documents are PROTECT, locked sessions refused by the database)."""
+    from django.db import router
+    from django.db.models.deletion import Collector, ProtectedError, RestrictedError
+
+    cohorts = [instance for instance in instances if isinstance(instance, Cohort)]
+    if not cohorts:
+        return None
+    if Session.objects.filter(cohort__in=cohorts, locked_at__isnull=False).exists():
+        messages.error(request, _("A group with locked attendance sheets cannot be deleted: "
+                                  "its sheets are the proof of the training."))
+        return redirect("wagtailsnippets_cohorts_cohort:list")
+    collector = Collector(using=router.db_for_write(Cohort))
+    try:
+        collector.collect(cohorts)
+    except (ProtectedError, RestrictedError):
+        messages.error(request, _("This group has recorded marks, signatures or issued "
+                                  "documents: it cannot be deleted."))
+        return redirect("wagtailsnippets_cohorts_cohort:list")
+    return None
+
+
 def _sessions_with_trail():
     from .models import AttendanceChange
 

@@ -348,3 +348,34 @@ def test_admin_delete_of_a_session_with_marks_is_a_message(client, open_session,
                                   start_time=datetime.time(14), end_time=datetime.time(16))
     assert client.post(delete_url(bare)).status_code == 302
     assert not Session.objects.filter(pk=bare.pk).exists()
+
+
+def cohort_delete_url(cohort):
+    return f"/admin/snippets/cohorts/cohort/delete/{cohort.pk}/"
+
+
+def test_admin_delete_of_a_cohort_with_records_is_a_message_not_a_500(
+        client, locked, open_session, group, trainer, admin_manager, path):
+    from lms.cohorts.models import Cohort
+
+    client.force_login(admin_manager)
+    # Locked sheets: refused with a message.
+    response = client.post(cohort_delete_url(locked.cohort), follow=True)
+    assert response.status_code == 200
+    assert [m for m in response.context["messages"] if m.level_tag == "error"]
+    assert Cohort.objects.filter(pk=locked.cohort_id).exists()
+    # Audited marks but no locked sheet: refused too (the audit trail is PROTECT).
+    other = CohortFactory(path=path)
+    session = Session.objects.create(cohort=other, date=open_session.date,
+                                     start_time=datetime.time(14), end_time=datetime.time(16))
+    enrolled = EnrollmentFactory(path=path, cohort=other).learner
+    services.roll_call_save(session=session, by=admin_manager,
+                            marks=marks((enrolled, "present")))
+    response = client.post(cohort_delete_url(other), follow=True)
+    assert response.status_code == 200
+    assert [m for m in response.context["messages"] if m.level_tag == "error"]
+    assert Cohort.objects.filter(pk=other.pk).exists()
+    # An empty group still goes.
+    empty = CohortFactory(path=path)
+    assert client.post(cohort_delete_url(empty)).status_code == 302
+    assert not Cohort.objects.filter(pk=empty.pk).exists()
