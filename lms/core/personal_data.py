@@ -84,6 +84,9 @@ EXPORT_COVERAGE = {
     "insertion.Programme.staff": "staff_roles",
     "authtoken.Token.user": "api_tokens",
     "wagtailusers.UserProfile.user": "profile",
+    "convocations.SentMessage.learner": "convocations",
+    "convocations.CalendarFeed.user": "convocations",
+    "convocations.ReminderPreference.user": "convocations",
 }
 
 
@@ -215,6 +218,33 @@ def _attendance_alerts(user) -> list[dict]:
              "cohort": alert.cohort.name}
             for alert in AttendanceAlert.objects.filter(learner=user).select_related("cohort")
             .order_by("created_at")]
+
+
+def _convocations(user) -> dict:
+    from lms.convocations.models import CalendarFeed, ReminderPreference, SentMessage
+
+    return {
+        "messages": [_fields(message, ["kind", "channel", "recipient", "subject", "body_text",
+                                       "sent_at"])
+                     for message in SentMessage.objects.filter(learner=user).order_by("sent_at")],
+        "calendar_feed": CalendarFeed.objects.filter(user=user).exists(),
+        "reminders_off": ReminderPreference.objects.filter(user=user, reminders_off=True)
+        .exists(),
+    }
+
+
+def _erase_convocations(user) -> dict:
+    """The log keeps that a convocation was sent, and when (Qualiopi evidence); what named
+    the person (address, text) goes, and so do the feed and the preference."""
+    from lms.convocations.models import CalendarFeed, ReminderPreference, SentMessage
+
+    return {
+        "convocations_anonymised": SentMessage.objects.filter(learner=user).update(
+            recipient="", subject=ERASED_TEXT, body_text=ERASED_TEXT, body_html="",
+            attachments=[]),
+        "calendar_feeds": CalendarFeed.objects.filter(user=user).delete()[0],
+        "reminder_preferences": ReminderPreference.objects.filter(user=user).delete()[0],
+    }
 
 
 def _notifications(user) -> list[dict]:
@@ -371,6 +401,7 @@ def personal_data_export(*, user, by=None) -> dict:
         "absence_notices": _absence_notices(user),
         "attendance_alerts": _attendance_alerts(user),
         "notifications": _notifications(user),
+        "convocations": _convocations(user),
         "documents": _documents(user),
         "attendance_sheets": _attendance_sheets(user),
         "insertion": _insertion(user),
@@ -606,6 +637,7 @@ def personal_data_erase(*, user, by, reason: str) -> dict:
         "exit_comments": Exit.objects.filter(trainee__in=trainees).exclude(comment="")
         .update(comment=""),
         **_erase_admin_traces(user),
+        **_erase_convocations(user),
         "documents_anonymised": len(documents["anonymised"]),
     }
 

@@ -76,7 +76,8 @@ ACTOR_FIELDS = {
     "insertion.TraineeStatusChange.changed_by", "insertion.ObstacleAssessment.assessed_by",
     "insertion.Interview.staff", "insertion.NoteAccess.user",
     "certificates.DocumentBatch.requested_by", "certificates.Document.requested_by",
-    "certificates.Document.revoked_by",
+    "certificates.Document.revoked_by", "quality.Complaint.recorded_by",
+    "quality.Improvement.recorded_by", "quality.EnrollmentFunding.updated_by",
 }
 # Wagtail's and Django's admin: what editors do there (pages, images, comments, workflow,
 # admin history). Learners have no access to the admin.
