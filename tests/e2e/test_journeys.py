@@ -237,6 +237,10 @@ def test_trainer_roll_call_journey(live_server, new_page, roll_call_setup, train
     canvas = page.locator("[data-signature-form] [data-signature-canvas]")
     canvas.wait_for()
     draw_with_mouse(page, canvas)
+    # Martin is marked present but didn't sign: the page names him and the trainer confirms
+    # closing without his signature (the sheet prints "présent·e — non signé").
+    assert martin.last_name in page.locator("main").inner_text()
+    page.locator("input[name=confirm_unsigned]").check()
     journey.step("countersignature-drawn")
     with page.expect_navigation():
         page.locator("form[data-signature-form] button[type=submit]").tap()
