@@ -65,6 +65,16 @@ def _attachment(content, *, content_type, filename) -> HttpResponse:
     return response
 
 
+def _spreadsheet(sections, *, extension: str, name: str, title) -> HttpResponse:
+    """The same sections as a French-Excel CSV or as an XLSX workbook."""
+    if extension == "csv":
+        content, content_type = exports.as_csv(sections), exports.CSV_CONTENT_TYPE
+    else:
+        content = exports.as_xlsx(sections, title=title)
+        content_type = exports.XLSX_CONTENT_TYPE
+    return _attachment(content, content_type=content_type, filename=f"{name}.{extension}")
+
+
 # Complaints ----------------------------------------------------------------------------------
 
 
@@ -124,15 +134,15 @@ def _complaint_sections(request):
 @login_required
 @require_GET
 def complaints_export_csv(request):
-    return _attachment(exports.as_csv(_complaint_sections(request)),
-                       content_type=exports.CSV_CONTENT_TYPE, filename="reclamations.csv")
+    return _spreadsheet(_complaint_sections(request), extension="csv", name="reclamations",
+                        title=_("Complaints"))
 
 
 @login_required
 @require_GET
 def complaints_export_xlsx(request):
-    return _attachment(exports.as_xlsx(_complaint_sections(request), title=_("Complaints")),
-                       content_type=exports.XLSX_CONTENT_TYPE, filename="reclamations.xlsx")
+    return _spreadsheet(_complaint_sections(request), extension="xlsx", name="reclamations",
+                        title=_("Complaints"))
 
 
 # Improvement actions -------------------------------------------------------------------------
@@ -197,16 +207,15 @@ def _improvement_sections(request):
 @login_required
 @require_GET
 def improvements_export_csv(request):
-    return _attachment(exports.as_csv(_improvement_sections(request)),
-                       content_type=exports.CSV_CONTENT_TYPE, filename="ameliorations.csv")
+    return _spreadsheet(_improvement_sections(request), extension="csv", name="ameliorations",
+                        title=_("Improvement actions"))
 
 
 @login_required
 @require_GET
 def improvements_export_xlsx(request):
-    return _attachment(exports.as_xlsx(_improvement_sections(request),
-                                       title=_("Improvement actions")),
-                       content_type=exports.XLSX_CONTENT_TYPE, filename="ameliorations.xlsx")
+    return _spreadsheet(_improvement_sections(request), extension="xlsx",
+                        name="ameliorations", title=_("Improvement actions"))
 
 
 # Funding -------------------------------------------------------------------------------------
