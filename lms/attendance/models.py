@@ -134,7 +134,7 @@ class Session(models.Model):
     countersigned_at = models.DateTimeField(null=True, blank=True)
     # A change to a proof column of a locked session (date, times, cohort, module, trainer,
     # room, cancellation) must carry a fresh amendment stamp: the database trigger refuses it
-    # otherwise (see migration 0006). Only lms.attendance.amendments sets it.
+    # otherwise (see migration 0006). Only services.session_amend sets it.
     amended_at = models.DateTimeField(_("amended at"), null=True, blank=True, editable=False)
     checkin_secret = models.CharField(max_length=32, default=new_checkin_secret, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
