@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed-stamp
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The suite runs in two processes (CI has two cores; each has its own test database).
+TEST_PROCESSES ?= 2
 
 .PHONY: run test test-dates install system-deps browser-deps messages migrate demo lint bench clean
 
@@ -16,7 +18,7 @@ run: install system-deps messages migrate demo
 test: install system-deps browser-deps messages
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 # The calendar-dependent tests (marked `dates`) again with the clock set to each frozen date of
 # tests/clock.py, one process per date (see the script); CI runs it after `make test`.

@@ -44,6 +44,17 @@ def pytest_report_header(config):
     return None
 
 
+def pytest_collection_modifyitems(config, items):
+    # Tests of the travel itself have nothing to check on the real clock: they are left out
+    # (deselected, not skipped) and run by `make test-dates`, where the clock is travelled.
+    if _moment is not None:
+        return
+    left_out = [item for item in items if item.get_closest_marker("frozen_clock")]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not item.get_closest_marker("frozen_clock")]
+
+
 def _needs_real_clock(item) -> bool:
     # A Celery worker, a Redis server or a browser of its own runs in another process, which
     # the travel can't reach: these tests run on the real clock (and depend on no weekday).

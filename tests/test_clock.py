@@ -16,13 +16,12 @@ IMPORTED_ON = timezone.localdate()
 pytestmark = pytest.mark.dates
 
 
+@pytest.mark.frozen_clock
 def test_a_marked_test_sees_the_frozen_date():
     moment = clock.requested()
     today = timezone.localdate()
     assert today == IMPORTED_ON
     assert datetime.date.today() == today
-    if moment is None:
-        pytest.skip(f"the real clock: {clock.ENV} is not set")
     assert today == moment.date()
     # The clock ticks from the destination, so that timing code still works.
     assert timezone.now() >= moment
@@ -33,9 +32,8 @@ def test_a_marked_test_sees_the_frozen_date():
 
 
 @pytest.mark.real_clock
+@pytest.mark.frozen_clock
 def test_a_test_with_another_process_keeps_the_real_clock(tmp_path):
-    if clock.requested() is None:
-        pytest.skip(f"the real clock: {clock.ENV} is not set")
     # The travel is stopped around it (tests/conftest.py), then resumed for the next tests.
     # The kernel dates a new file by the real clock, which the travel doesn't reach.
     stamp = tmp_path / "now"
@@ -43,10 +41,9 @@ def test_a_test_with_another_process_keeps_the_real_clock(tmp_path):
     assert abs(time.time() - stamp.stat().st_mtime) < 60
 
 
+@pytest.mark.frozen_clock
 def test_the_travel_resumes_after_a_real_clock_test():
     moment = clock.requested()
-    if moment is None:
-        pytest.skip(f"the real clock: {clock.ENV} is not set")
     assert timezone.localdate() == moment.date()
 
 
