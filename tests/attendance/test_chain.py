@@ -238,6 +238,8 @@ def test_every_proof_column_of_a_locked_session_needs_a_fresh_stamp(locked, modu
             [original, instant(stamp), locked.pk])
 
 
+# The trigger compares with the database's own clock, which no travel reaches.
+@pytest.mark.real_clock
 def test_amendment_stamps_cannot_be_set_in_the_future(locked, open_session):
     future = instant(timezone.now() + datetime.timedelta(days=1))
     refused("UPDATE attendance_session SET room = 'X', amended_at = %s WHERE id = %s",
@@ -264,6 +266,8 @@ def test_a_locked_session_is_never_deleted(locked):
     assert Session.objects.filter(pk=locked.pk).exists()
 
 
+# The trigger compares with the database's own clock, which no travel reaches.
+@pytest.mark.real_clock
 def test_marks_of_a_locked_sheet_need_a_fresh_override_never_in_the_future(locked, group,
                                                                            open_session):
     present = AttendanceStatus.objects.get(code="present")
