@@ -1,9 +1,8 @@
 """The pack's files: the evidence, an index (HTML and PDF) mapping each indicator to its
-files, and a SHA256SUMS manifest that `sha256sum -c` accepts, zipped into a temporary file."""
+files, and a SHA256SUMS manifest that `sha256sum -c` accepts, zipped."""
 
 import hashlib
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 
@@ -81,17 +80,17 @@ def manifest(entries: dict[str, bytes]) -> bytes:
     return "".join(lines).encode("utf-8")
 
 
-def write_zip(pack, scope, found: dict):
-    """(an open temporary file holding the ZIP, the indicator numbers without evidence)."""
+def write_zip(pack, scope, found: dict, output) -> list:
+    """Write the ZIP into the open file `output` (left at its start); the indicator numbers
+    without evidence."""
     sections, files = sections_of(scope, found)
     html = index_html(pack, scope, sections)
     entries = {INDEX_HTML: html.encode("utf-8"), INDEX_PDF: html_to_pdf(html)}
     entries.update({path: evidence.content for path, evidence in files.items()})
-    output = tempfile.TemporaryFile()
     with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in (INDEX_HTML, INDEX_PDF, *sorted(files)):
             archive.writestr(path, entries[path])
         archive.writestr(MANIFEST, manifest(entries))
     output.seek(0)
     gaps = [section.number for section in sections if not section.files]
-    return output, gaps
+    return gaps

@@ -12,6 +12,7 @@ import contextlib
 import datetime
 import hashlib
 import logging
+import tempfile
 import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -121,11 +122,10 @@ def pack_build(*, pack_id: int, attempt: str = "", task_id: str = "") -> AuditPa
                   _("Evidence read: %(done)d of %(total)d kinds") % {
                       "done": position + 1, "total": len(providers)})
     _progress(pack_id, attempt, 85, _("Writing the index and the archive"))
-    output, gaps = write_zip(pack, scope, found)
-    try:
+    # On disk, not in memory: a year's pack of PDFs can weigh hundreds of megabytes.
+    with tempfile.TemporaryFile() as output:
+        gaps = write_zip(pack, scope, found, output)
         return _store(pack, output, gaps=gaps, attempt=attempt)
-    finally:
-        output.close()
 
 
 def _store(pack: AuditPack, output, *, gaps, attempt: str) -> AuditPack:

@@ -69,7 +69,7 @@ def test_a_years_pack_holds_its_groups_and_the_bpf(evidence, manager, tmp_path):
     files = unzip(pack, tmp_path)
     sha256sum_check(tmp_path)
     listed = indicators(files["index.html"])
-    assert [n for n in listed] == [*map(str, COVERED), "bpf"]
+    assert list(listed) == [*map(str, COVERED), "bpf"]
     assert listed["bpf"]["files"] == [f"bpf/bpf-{year}.csv"]
     folder = f"{evidence['cohort'].name.lower().replace(' ', '-')}-{evidence['cohort'].pk}/"
     assert any(folder in path for path in listed["9"]["files"])
