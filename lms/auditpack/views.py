@@ -28,7 +28,7 @@ def _require_manager(user) -> None:
 @require_http_methods(["GET", "POST"])
 def pack_list(request):
     _require_manager(request.user)
-    form = PackRequestForm(request.POST or None)
+    form = PackRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             pack = services.pack_request(by=request.user, cohort=form.cleaned_data["cohort"],
