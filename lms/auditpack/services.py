@@ -174,6 +174,19 @@ def pack_retry(*, pack: AuditPack, by) -> AuditPack:
     return pack
 
 
+def packs_forget(*, learner) -> int:
+    """Delete every pack holding something of `learner` (their personal data is erased):
+    their files go with them once committed (receivers). A manager makes a new pack if an
+    audit still needs it. How many were deleted."""
+    from .selectors import packs_holding
+
+    count = 0
+    for pack in packs_holding(learner):
+        pack.delete()
+        count += 1
+    return count
+
+
 def _due(now, older_than):
     return AuditPack.objects.filter(
         Q(status=PackStatus.PENDING, dispatched_at__lt=now - older_than)

@@ -182,3 +182,31 @@ def test_deleting_a_pack_deletes_its_file(cohort, manager):
     with TestCase.captureOnCommitCallbacks(execute=True):
         pack.delete()
     assert not storage.exists(name)
+
+
+def test_erasing_a_learner_forgets_the_packs_holding_them(enrollment, manager, path):
+    from lms.auditpack.selectors import packs_holding
+    from tests.cohorts.factories import CohortFactory
+
+    cohort = enrollment.cohort
+    theirs = AuditPack.objects.create(cohort=cohort, requested_by=manager)
+    their_year = AuditPack.objects.create(year=cohort.start_date.year, requested_by=manager)
+    other_group = AuditPack.objects.create(cohort=CohortFactory(path=path),
+                                           requested_by=manager)
+    other_year = AuditPack.objects.create(year=cohort.start_date.year - 5,
+                                          requested_by=manager)
+    assert set(packs_holding(enrollment.learner)) == {theirs, their_year}
+    assert services.packs_forget(learner=enrollment.learner) == 2
+    assert set(AuditPack.objects.all()) == {other_group, other_year}
+
+
+def test_the_demo_holds_one_ready_pack_of_its_richest_group(evidence, manager, path):
+    from lms.auditpack.demo import auditpack_demo_seed
+    from tests.cohorts.factories import CohortFactory
+
+    CohortFactory(path=path)  # an empty group, not the one shown
+    assert auditpack_demo_seed() is True
+    pack = AuditPack.objects.get()
+    assert pack.cohort == evidence["cohort"] and pack.status == PackStatus.READY
+    assert auditpack_demo_seed() is False
+    assert AuditPack.objects.count() == 1

@@ -5,8 +5,8 @@ parsed: every indicator the pack covers is listed, with its files or as without 
 import io
 
 import pytest
-from pypdf import PdfReader
 from django.test import TestCase
+from pypdf import PdfReader
 
 from lms.auditpack import services
 from lms.auditpack.enums import PackStatus
