@@ -48,7 +48,7 @@ def _follow_up(cohort, alerts) -> dict[int, list[list]]:
         name = person(alert.learner)
         end = alert.created_at + NOTIFIED_WITHIN
         for n in notified:
-            if alert.created_at <= n.created_at <= end and name in n.title:
+            if alert.created_at <= n.created_at <= end and str(alert.learner) in n.title:
                 rows[alert.pk].append([_when(n.created_at), _("Alert sent"),
                                        person(n.recipient),
                                        _("read on %(date)s") % {"date": _when(n.read_at)}
