@@ -22,6 +22,7 @@ def request(**kwargs) -> AuditPack:
     return pack
 
 
+@pytest.mark.dates
 def test_a_groups_pack_maps_every_indicator_to_its_evidence(evidence, manager, tmp_path):
     pack = request(by=manager, cohort=evidence["cohort"])
     assert pack.status == PackStatus.READY, pack.error
@@ -62,6 +63,7 @@ def test_an_indicator_without_evidence_is_listed_as_such(cohort, manager, tmp_pa
     assert set(pack.gaps) == {int(n) for n in empty}
 
 
+@pytest.mark.dates
 def test_a_years_pack_holds_its_groups_and_the_bpf(evidence, manager, tmp_path):
     year = evidence["cohort"].start_date.year
     pack = request(by=manager, year=year)
