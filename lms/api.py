@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from certificates.api import DocumentViewSet
 from courses import api as courses_api
 from lms.attendance import api as attendance_api
+from lms.auditpack import api as auditpack_api
 from lms.insertion import api as insertion_api
 from lms.progress import api as progress_api
 from lms.quality import api as quality_api
@@ -20,3 +21,4 @@ attendance_api.register(router)
 router.register("documents", DocumentViewSet, basename="document")
 insertion_api.register(router)
 quality_api.register(router)
+auditpack_api.register(router)

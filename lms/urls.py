@@ -24,6 +24,7 @@ urlpatterns = [
     path("donnees-personnelles/", include("lms.core.urls")),
     path("convocations/", include("lms.convocations.urls")),
     path("calendrier/<str:token>.ics", calendar_feed, name="calendar-feed"),
+    path("qualite/dossiers-audit/", include("lms.auditpack.urls")),
     path("qualite/", include("lms.quality.urls")),
     path("", include("certificates.urls")),
     path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),

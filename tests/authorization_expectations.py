@@ -272,6 +272,15 @@ EXPECTATIONS: dict[str, dict[str, frozenset[str]]] = {
     "improvement-detail": {GET: only(MANAGER), PUT: only(MANAGER), PATCH: only(MANAGER)},
     "bpf-list": {GET: only(MANAGER)},
 
+    # Audit packs (/qualite/dossiers-audit/, issue 16): personal data, managers only (404 to
+    # anyone else, on the pages and the API alike).
+    "auditpack:list": {GET: only(MANAGER), POST: only(MANAGER)},
+    "auditpack:detail": {GET: only(MANAGER)},
+    "auditpack:zip": {GET: only(MANAGER)},
+    "audit-pack-list": {GET: only(MANAGER), POST: only(MANAGER)},
+    "audit-pack-detail": {GET: only(MANAGER)},
+    "audit-pack-zip": {GET: only(MANAGER)},
+
     # Personal data (/donnees-personnelles/): managers only; <user_id> is the learner's account.
     "personal_data:search": {GET: only(MANAGER)},
     "personal_data:person": {GET: only(MANAGER)},

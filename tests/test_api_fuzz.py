@@ -191,6 +191,15 @@ def world(referential, path, module, lesson, learner, trainer, manager, cohort, 
     insertion.objective_add(trainee=other_trainee, by=other_staff,
                             category=ObjectiveCategory.SOCIAL, title="Ouvrir ses droits")
 
+    # A ready audit pack (its file a stand-in) and one still waiting.
+    from django.core.files.base import ContentFile
+
+    from lms.auditpack.models import AuditPack
+
+    ready_pack = AuditPack(cohort=cohort, requested_by=manager, status="ready", progress=100)
+    ready_pack.archive.save("pack.zip", ContentFile(b"PK\x05\x06" + bytes(18)))
+    waiting_pack = AuditPack.objects.create(year=TODAY.year, requested_by=manager)
+
     ids = {
         "paths": [path.pk, other_path.pk],
         "modules": [module.pk, other_module.pk],
@@ -219,6 +228,7 @@ def world(referential, path, module, lesson, learner, trainer, manager, cohort, 
         "obstacle-assessments": _pks(ObstacleAssessment),
         "interviews": _pks(Interview),
         "exits": _pks(Exit),
+        "audit-packs": [ready_pack.pk, waiting_pack.pk],
     }
     return {
         "ids": ids,

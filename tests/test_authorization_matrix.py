@@ -272,6 +272,14 @@ def _build_world():
         cohort=w.cohort, description="Salle trop froide")
     w.improvement = Improvement.objects.create(source="complaint", complaint=w.complaint,
                                                identified_on=today, description="Chauffage")
+    from django.core.files.base import ContentFile
+
+    from lms.auditpack.models import AuditPack
+
+    # A ready pack of cohort A (its file a stand-in: the matrix checks who reaches it).
+    w.audit_pack = AuditPack(cohort=w.cohort, requested_by=w.manager, status="ready",
+                             progress=100)
+    w.audit_pack.archive.save("pack.zip", ContentFile(b"PK\x05\x06" + bytes(18)))
     w.users = {
         spec.LEARNER: w.learner, spec.OTHER_LEARNER: w.other_learner,
         spec.TRAINER: w.trainer, spec.OTHER_TRAINER: w.other_trainer,
@@ -292,6 +300,7 @@ def _kwargs_by_name(w) -> dict:
         "interview_id": w.interview.pk, "exit_id": w.exit.pk,
         "notification_id": w.notification.pk, "user_id": w.learner.pk,
         "complaint_id": w.complaint.pk, "improvement_id": w.improvement.pk,
+        "pack_id": w.audit_pack.pk,
     }
 
 
@@ -308,6 +317,7 @@ def _pk_by_basename(w) -> dict:
         "obstacle-assessment": w.obstacle.pk, "interview": w.interview.pk, "exit": w.exit.pk,
         "notification": w.notification.pk,
         "complaint": w.complaint.pk, "improvement": w.improvement.pk,
+        "audit-pack": w.audit_pack.pk,
     }
 
 

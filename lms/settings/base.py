@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "lms.insertion",
     "lms.convocations",
     "lms.quality",
+    "lms.auditpack",
     "certificates",
     "courses",
     "wagtail.contrib.forms",
@@ -143,6 +144,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Where audit packs are stored: an alias of STORAGES (e.g. an S3 backend added there).
+AUDIT_PACK_STORAGE = env("AUDIT_PACK_STORAGE", default="default")
 # Complex page forms in the Wagtail editor exceed Django's default of 1000 fields.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
@@ -219,6 +222,12 @@ CELERY_BEAT_SCHEDULE = {
     "documents-redispatch-stale": {
         "task": "certificates.tasks.documents_redispatch_stale",
         "schedule": 15.0,  # certificates.services.SWEEP_EVERY
+        "options": {"expires": 15.0},
+    },
+    # Also run by a thread of every worker (lms.auditpack.tasks), as the documents' sweep.
+    "audit-packs-redispatch-stale": {
+        "task": "lms.auditpack.tasks.audit_packs_redispatch_stale",
+        "schedule": 15.0,  # lms.auditpack.services.SWEEP_EVERY
         "options": {"expires": 15.0},
     },
     "documents-remove-orphans": {

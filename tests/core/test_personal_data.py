@@ -78,6 +78,7 @@ ACTOR_FIELDS = {
     "certificates.DocumentBatch.requested_by", "certificates.Document.requested_by",
     "certificates.Document.revoked_by", "quality.Complaint.recorded_by",
     "quality.Improvement.recorded_by", "quality.EnrollmentFunding.updated_by",
+    "auditpack.AuditPack.requested_by",
 }
 # Wagtail's and Django's admin: what editors do there (pages, images, comments, workflow,
 # admin history). Learners have no access to the admin.
