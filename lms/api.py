@@ -8,6 +8,7 @@ from lms.attendance import api as attendance_api
 from lms.insertion import api as insertion_api
 from lms.progress import api as progress_api
 from lms.quality import api as quality_api
+from lms.surveys import api as surveys_api
 
 router = DefaultRouter()
 router.register("paths", courses_api.TrainingPathViewSet, basename="path")
@@ -20,3 +21,4 @@ attendance_api.register(router)
 router.register("documents", DocumentViewSet, basename="document")
 insertion_api.register(router)
 quality_api.register(router)
+surveys_api.register(router)
