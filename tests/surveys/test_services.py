@@ -110,9 +110,9 @@ def test_daily_scan_surveys_ended_groups_trainers_cold_and_reminds_non_responden
     assert {m.invitation.person_id for m in reminded} == {silent.learner_id, trainer.pk}
     assert again["reminders"] == 0
 
-    with time_machine.travel(start + datetime.timedelta(days=91), tick=False):
-        with django_capture_on_commit_callbacks(execute=True):
-            counts = services.daily_scan()
+    with time_machine.travel(start + datetime.timedelta(days=91), tick=False), \
+            django_capture_on_commit_callbacks(execute=True):
+        counts = services.daily_scan()
     assert counts["cold"] == 2
     assert SurveyInvitation.objects.filter(survey=cold).count() == 2
 
