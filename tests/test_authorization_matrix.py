@@ -272,6 +272,15 @@ def _build_world():
         cohort=w.cohort, description="Salle trop froide")
     w.improvement = Improvement.objects.create(source="complaint", complaint=w.complaint,
                                                identified_on=today, description="Chauffage")
+    from lms.surveys.services import invitation_create
+    from lms.surveys.tokens import invitation_token
+    from tests.surveys.factories import make_survey
+
+    # A funders' survey (its invitation page exists only for those), and the learner's personal
+    # link to it: valid, so that the matrix sees the page open to whoever holds the link.
+    w.survey = make_survey(kind="funders", anonymous=False)
+    w.survey_token = invitation_token(invitation_create(
+        survey=w.survey, cohort=w.cohort, name="OPCO", email="opco@example.org", send=False))
     w.users = {
         spec.LEARNER: w.learner, spec.OTHER_LEARNER: w.other_learner,
         spec.TRAINER: w.trainer, spec.OTHER_TRAINER: w.other_trainer,
@@ -292,6 +301,7 @@ def _kwargs_by_name(w) -> dict:
         "interview_id": w.interview.pk, "exit_id": w.exit.pk,
         "notification_id": w.notification.pk, "user_id": w.learner.pk,
         "complaint_id": w.complaint.pk, "improvement_id": w.improvement.pk,
+        "survey_id": w.survey.pk,
     }
 
 
@@ -308,6 +318,7 @@ def _pk_by_basename(w) -> dict:
         "obstacle-assessment": w.obstacle.pk, "interview": w.interview.pk, "exit": w.exit.pk,
         "notification": w.notification.pk,
         "complaint": w.complaint.pk, "improvement": w.improvement.pk,
+        "survey-result": w.survey.pk,
     }
 
 
@@ -317,7 +328,8 @@ def _special_kwargs(w) -> dict:
     link = access_link_make(user=w.learner)
     return {"framework-detail": {"code": w.framework.code},
             "accounts:password_reset_confirm": {"uidb64": link.uid, "token": link.token},
-            "calendar-feed": {"token": "unknown-calendar-address-0000000000000000000"}}
+            "calendar-feed": {"token": "unknown-calendar-address-0000000000000000000"},
+            "surveys:answer": {"token": w.survey_token}}
 
 
 # Minimal bodies where an empty one would be refused by validation before the permission
