@@ -215,3 +215,24 @@ def test_no_address_no_message(hot, path, cohort):
     invitation = services.invitation_create(survey=hot, person=learner, cohort=cohort)
     assert services.invitation_send(invitation_id=invitation.pk) is None
     assert not SurveyMessage.objects.exists()
+
+
+def test_personal_data_export_and_erasure(enrollment):
+    from lms.core.personal_data import personal_data_erase, personal_data_export
+
+    named = make_survey(kind=SurveyKind.HOT, anonymous=False, title="Nominative")
+    invitation = services.invitation_create(survey=named, person=enrollment.learner,
+                                            cohort=enrollment.cohort, send=False)
+    services.invitation_send(invitation_id=invitation.pk)
+    response = services.response_submit(token=invitation_token(invitation),
+                                         data=answers_for(named, text="Super"))
+    learner = enrollment.learner
+    exported = personal_data_export(user=learner)["surveys"]
+    assert exported[0]["survey"] == "Nominative"
+    assert {"question": "Un commentaire ?", "scale": None, "choices": [], "text": "Super"} \
+        in exported[0]["answers"]
+    report = personal_data_erase(user=learner, by=None, reason="Demande du 3 mars")
+    assert report["changed"]["survey_responses_unlinked"] == 1
+    response.refresh_from_db()
+    assert response.invitation is None and response.answers.count() == 4
+    assert SurveyMessage.objects.get().recipient == ""
