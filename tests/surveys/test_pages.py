@@ -199,3 +199,13 @@ def test_pilotage_and_quality_pages_link_to_the_surveys(client, manager):
     client.force_login(manager)
     for name in ("progress:manager_dashboard", "quality:complaints"):
         assert reverse("surveys:list") in client.get(reverse(name)).content.decode()
+
+
+def test_results_page_in_english(client, settings, manager, answered):
+    client.force_login(manager)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(reverse("surveys:results", args=[answered.pk])).content.decode()
+    assert "Response rate" in html and "75.0 %" in html
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    html = client.get(reverse("surveys:results", args=[answered.pk])).content.decode()
+    assert "Taux de réponse" in html
