@@ -80,7 +80,7 @@ SCOPE_PARAMETERS = [
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=SCOPE_PARAMETERS, responses=SurveyRateSerializer(many=True)),
+    list=extend_schema(parameters=SCOPE_PARAMETERS),
     retrieve=extend_schema(parameters=SCOPE_PARAMETERS, responses=SurveyResultsSerializer),
 )
 class SurveyResultViewSet(viewsets.GenericViewSet):
@@ -100,7 +100,8 @@ class SurveyResultViewSet(viewsets.GenericViewSet):
 
     def list(self, request):
         surveys = selectors.surveys_with_rates(self.get_queryset(), self._scope())
-        return Response(SurveyRateSerializer(surveys, many=True).data)
+        page = self.paginate_queryset(surveys)  # a list: the rates are computed in one query
+        return self.get_paginated_response(SurveyRateSerializer(page, many=True).data)
 
     def retrieve(self, request, pk=None):
         survey = self.get_object()

@@ -41,7 +41,7 @@ def test_api_results_for_managers(manager, answered, cohort, django_assert_num_q
     api = _api(manager)
     listing = api.get("/api/v1/survey-results/")
     assert listing.status_code == 200
-    assert listing.json()[0]["response_rate"] == 100.0
+    assert listing.json()["results"][0]["response_rate"] == 100.0
     with django_assert_num_queries(2):
         api.get("/api/v1/survey-results/")
     detail = api.get(f"/api/v1/survey-results/{answered.pk}/", {"cohort": cohort.pk})
