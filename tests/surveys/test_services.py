@@ -236,3 +236,24 @@ def test_personal_data_export_and_erasure(enrollment):
     response.refresh_from_db()
     assert response.invitation is None and response.answers.count() == 4
     assert SurveyMessage.objects.get().recipient == ""
+
+
+def test_tasks_take_a_pk_and_are_idempotent(hot, enrollment, path, cohort):
+    from lms.surveys import tasks
+
+    invitation = services.invitation_create(survey=hot, person=enrollment.learner,
+                                            cohort=enrollment.cohort, send=False)
+    tasks.invitation_send_task.delay(invitation.pk)
+    tasks.invitation_send_task.delay(invitation.pk)
+    tasks.invitation_send_task.delay(invitation.pk, True)  # a reminder: once, after sending
+    tasks.invitation_send_task.delay(invitation.pk, True)
+    tasks.invitation_send_task.delay(10**9)  # gone: nothing
+    assert [m.kind for m in SurveyMessage.objects.order_by("pk")] == [
+        MessageKind.INVITATION, MessageKind.REMINDER]
+    assert len(mail.outbox) == 2
+    completed = EnrollmentFactory(path=path, cohort=cohort, status=EnrollmentStatus.COMPLETED,
+                                  completed_at=timezone.now())
+    tasks.enrollment_completed_invite_task.delay(completed.pk)
+    tasks.enrollment_completed_invite_task.delay(completed.pk)
+    assert SurveyInvitation.objects.filter(person=completed.learner).count() == 1
+    assert isinstance(tasks.surveys_daily_task.delay().get(), dict)
