@@ -273,6 +273,7 @@ EXPECTATIONS: dict[str, dict[str, frozenset[str]]] = {
     "surveys:export_csv": {GET: only(MANAGER)},
     "surveys:export_xlsx": {GET: only(MANAGER)},
     "surveys:invite": {GET: only(MANAGER), POST: only(MANAGER)},
+    "surveys:handouts": {GET: only(MANAGER)},
     "surveys:answer": {GET: EVERYONE, POST: EVERYONE},
     "survey-result-list": {GET: only(MANAGER)},
     "survey-result-detail": {GET: only(MANAGER)},

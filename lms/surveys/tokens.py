@@ -14,8 +14,14 @@ from .models import SurveyInvitation
 SALT = "surveys.invitation"
 
 
+def _signer() -> signing.Signer:
+    # Without a timestamp: the same invitation always has the same link (the e-mail, the
+    # reminder and a printed card agree); expiry is the invitation's.
+    return signing.Signer(salt=SALT)
+
+
 def invitation_token(invitation: SurveyInvitation) -> str:
-    return signing.dumps([invitation.pk, invitation.nonce], salt=SALT)
+    return _signer().sign_object([invitation.pk, invitation.nonce])
 
 
 class LinkState:
@@ -33,7 +39,7 @@ class Link:
 
 def invitation_from_token(token: str, *, now=None, for_update: bool = False) -> Link:
     try:
-        pk, nonce = signing.loads(token, salt=SALT)
+        pk, nonce = _signer().unsign_object(token)
         pk, nonce = int(pk), str(nonce)
     except (signing.BadSignature, TypeError, ValueError):
         return Link(LinkState.INVALID)

@@ -1,10 +1,14 @@
 """The answer page (a personal link, no login) and the managers' results pages."""
 
+import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -13,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from . import charts, exports, selectors, services
 from .enums import SurveyKind
 from .forms import AnswerForm, FunderInviteForm, ResultsFilterForm
+from .models import SurveyInvitation
 from .perms import can_see_results, surveys_visible_to
 from .tokens import LinkState, invitation_from_token
 
@@ -158,3 +163,28 @@ def funder_invite(request, survey_id):
             return redirect("surveys:results", survey_id=survey.pk)
     return render(request, "surveys/funder_invite.html", {"survey": survey, "form": form},
                   status=400 if form.errors else 200)
+
+
+@login_required
+@require_GET
+def handouts(request, survey_id):
+    """The personal links of the people the survey could not be e-mailed to (no address), to
+    print and hand over, as a link and a QR code. Open, unanswered invitations only."""
+    _require_manager(request.user)
+    survey = get_object_or_404(surveys_visible_to(request.user), pk=survey_id)
+    form, scope, query = _scope(request)
+    invitations = (scope.invitations(SurveyInvitation.objects.filter(
+        survey=survey, answered=False, expires_at__gt=timezone.now()))
+        .filter(Q(person__isnull=False, person__email="") | Q(person__isnull=True, email=""))
+        .select_related("person", "cohort", "path").order_by("cohort__name", "pk"))
+    cards = []
+    for invitation in invitations:
+        url = services.invitation_link(invitation)
+        cards.append({"invitation": invitation, "url": url,
+                      "qr": segno.make(url, error="m").svg_data_uri(scale=1, border=4),
+                      "expires_on": timezone.localdate(invitation.expires_at)})
+    response = render(request, "surveys/handouts.html",
+                      {"survey": survey, "cards": cards, "form": form, "query": query})
+    # The page holds personal links: never kept by the browser or a proxy.
+    add_never_cache_headers(response)
+    return response

@@ -209,3 +209,22 @@ def test_results_page_in_english(client, settings, manager, answered):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
     html = client.get(reverse("surveys:results", args=[answered.pk])).content.decode()
     assert "Taux de réponse" in html
+
+
+def test_links_to_print_for_people_without_an_address(client, manager, hot, path, cohort,
+                                                      enrollment):
+    without = EnrollmentFactory(path=path, cohort=cohort, learner__email="").learner
+    invitation = services.invitation_create(survey=hot, person=without, cohort=cohort,
+                                            send=False)
+    services.invitation_create(survey=hot, person=enrollment.learner, cohort=cohort,
+                               send=False)
+    client.force_login(manager)
+    response = client.get(reverse("surveys:handouts", args=[hot.pk]), {"cohort": cohort.pk})
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    cards = response.context["cards"]
+    assert [card["invitation"] for card in cards] == [invitation]
+    assert invitation_token(invitation) in response.content.decode()
+    assert 'src="data:image/svg+xml' in response.content.decode()
+    client.force_login(enrollment.learner)
+    assert client.get(reverse("surveys:handouts", args=[hot.pk])).status_code == 404

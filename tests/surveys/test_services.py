@@ -173,9 +173,10 @@ def test_token_rules(hot, enrollment):
     assert invitation_from_token(token).state == LinkState.VALID
     assert invitation_from_token(token[:-2] + "xx").state == LinkState.INVALID
     assert invitation_from_token("garbage").state == LinkState.INVALID
-    forged = signing.dumps([invitation.pk, "wrong-nonce"], salt="surveys.invitation")
+    forged = signing.Signer(salt="surveys.invitation").sign_object([invitation.pk, "wrong"])
     assert invitation_from_token(forged).state == LinkState.INVALID
-    other_salt = signing.dumps([invitation.pk, invitation.nonce], salt="other")
+    assert invitation_token(invitation) == token  # the same link for the reminder
+    other_salt = signing.Signer(salt="other").sign_object([invitation.pk, invitation.nonce])
     assert invitation_from_token(other_salt).state == LinkState.INVALID
     later = invitation.expires_at + datetime.timedelta(seconds=1)
     assert invitation_from_token(token, now=later).state == LinkState.EXPIRED
