@@ -8,8 +8,9 @@ from lms.surveys import services
 from lms.surveys.enums import SurveyKind
 from lms.surveys.models import SurveyAnswer, SurveyInvitation, SurveyResponse
 from lms.surveys.tokens import invitation_token
-from tests.e2e.helpers import SMALL_PHONE, Journey
-from tests.surveys.factories import make_survey
+from tests.accounts.factories import PASSWORD
+from tests.e2e.helpers import SMALL_PHONE, Journey, log_in
+from tests.surveys.factories import answers_for, make_survey
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 FITS_WIDTH_JS = "() => document.documentElement.scrollWidth <= window.innerWidth"
@@ -69,5 +70,23 @@ def test_learner_answers_a_survey_on_a_phone(live_server, new_page, survey_link)
     page.get_by_role("heading", level=1, name="Déjà répondu").wait_for()
     journey.step("survey-used")
 
+    journey.finish()
+    journey.assert_accessible()
+
+
+def test_manager_reads_the_results_on_a_phone(live_server, new_page, survey_link, manager):
+    survey, link = survey_link
+    invitation = SurveyInvitation.objects.get()
+    services.response_submit(token=invitation_token(invitation),
+                             data=answers_for(survey, scale="5", text="Bien"))
+    page = new_page(SMALL_PHONE)
+    journey = Journey("survey-results", page, live_server.url)
+    log_in(journey, manager.username, PASSWORD)
+    journey.goto("/enquetes/")
+    page.get_by_role("link", name=survey.title).click()
+    page.get_by_role("heading", level=1, name=survey.title).wait_for()
+    assert page.locator("svg.survey-chart").count() == 3
+    assert page.evaluate(FITS_WIDTH_JS)
+    journey.step("results")
     journey.finish()
     journey.assert_accessible()
