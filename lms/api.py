@@ -9,6 +9,7 @@ from lms.auditpack import api as auditpack_api
 from lms.insertion import api as insertion_api
 from lms.progress import api as progress_api
 from lms.quality import api as quality_api
+from lms.surveys import api as surveys_api
 
 router = DefaultRouter()
 router.register("paths", courses_api.TrainingPathViewSet, basename="path")
@@ -22,3 +23,4 @@ router.register("documents", DocumentViewSet, basename="document")
 insertion_api.register(router)
 quality_api.register(router)
 auditpack_api.register(router)
+surveys_api.register(router)

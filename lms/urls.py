@@ -26,6 +26,7 @@ urlpatterns = [
     path("calendrier/<str:token>.ics", calendar_feed, name="calendar-feed"),
     path("qualite/dossiers-audit/", include("lms.auditpack.urls")),
     path("qualite/", include("lms.quality.urls")),
+    path("enquetes/", include("lms.surveys.urls")),
     path("", include("certificates.urls")),
     path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),
     path("api/v1/", include(router.urls)),

@@ -265,6 +265,18 @@ EXPECTATIONS: dict[str, dict[str, frozenset[str]]] = {
     "quality:bpf": {GET: only(MANAGER)},
     "quality:bpf_export_csv": {GET: only(MANAGER)},
     "quality:bpf_export_xlsx": {GET: only(MANAGER)},
+    # Satisfaction surveys: results for managers; the answer page is open to whoever holds
+    # the personal link (a valid one here; an empty answer is refused, 400). Link states
+    # (invalid, expired, used) are pinned by tests/surveys.
+    "surveys:list": {GET: only(MANAGER)},
+    "surveys:results": {GET: only(MANAGER)},
+    "surveys:export_csv": {GET: only(MANAGER)},
+    "surveys:export_xlsx": {GET: only(MANAGER)},
+    "surveys:invite": {GET: only(MANAGER), POST: only(MANAGER)},
+    "surveys:handouts": {GET: only(MANAGER)},
+    "surveys:answer": {GET: EVERYONE, POST: EVERYONE},
+    "survey-result-list": {GET: only(MANAGER)},
+    "survey-result-detail": {GET: only(MANAGER)},
     # API: managers only (403 to anyone else).
     "complaint-list": {GET: only(MANAGER), POST: only(MANAGER)},
     "complaint-detail": {GET: only(MANAGER), PUT: only(MANAGER), PATCH: only(MANAGER)},

@@ -280,6 +280,15 @@ def _build_world():
     w.audit_pack = AuditPack(cohort=w.cohort, requested_by=w.manager, status="ready",
                              progress=100)
     w.audit_pack.archive.save("pack.zip", ContentFile(b"PK\x05\x06" + bytes(18)))
+    from lms.surveys.services import invitation_create
+    from lms.surveys.tokens import invitation_token
+    from tests.surveys.factories import make_survey
+
+    # A funders' survey (its invitation page exists only for those), and the learner's personal
+    # link to it: valid, so that the matrix sees the page open to whoever holds the link.
+    w.survey = make_survey(kind="funders", anonymous=False)
+    w.survey_token = invitation_token(invitation_create(
+        survey=w.survey, cohort=w.cohort, name="OPCO", email="opco@example.org", send=False))
     w.users = {
         spec.LEARNER: w.learner, spec.OTHER_LEARNER: w.other_learner,
         spec.TRAINER: w.trainer, spec.OTHER_TRAINER: w.other_trainer,
@@ -301,6 +310,7 @@ def _kwargs_by_name(w) -> dict:
         "notification_id": w.notification.pk, "user_id": w.learner.pk,
         "complaint_id": w.complaint.pk, "improvement_id": w.improvement.pk,
         "pack_id": w.audit_pack.pk,
+        "survey_id": w.survey.pk,
     }
 
 
@@ -318,6 +328,7 @@ def _pk_by_basename(w) -> dict:
         "notification": w.notification.pk,
         "complaint": w.complaint.pk, "improvement": w.improvement.pk,
         "audit-pack": w.audit_pack.pk,
+        "survey-result": w.survey.pk,
     }
 
 
@@ -327,7 +338,8 @@ def _special_kwargs(w) -> dict:
     link = access_link_make(user=w.learner)
     return {"framework-detail": {"code": w.framework.code},
             "accounts:password_reset_confirm": {"uidb64": link.uid, "token": link.token},
-            "calendar-feed": {"token": "unknown-calendar-address-0000000000000000000"}}
+            "calendar-feed": {"token": "unknown-calendar-address-0000000000000000000"},
+            "surveys:answer": {"token": w.survey_token}}
 
 
 # Minimal bodies where an empty one would be refused by validation before the permission

@@ -87,6 +87,7 @@ EXPORT_COVERAGE = {
     "convocations.SentMessage.learner": "convocations",
     "convocations.CalendarFeed.user": "convocations",
     "convocations.ReminderPreference.user": "convocations",
+    "surveys.SurveyInvitation.person": "surveys",
 }
 
 
@@ -247,6 +248,18 @@ def _erase_convocations(user) -> dict:
     }
 
 
+def _surveys(user) -> list[dict]:
+    from lms.surveys.personal_data import surveys_export
+
+    return surveys_export(user)
+
+
+def _erase_surveys(user) -> dict:
+    from lms.surveys.personal_data import surveys_erase
+
+    return surveys_erase(user)
+
+
 def _notifications(user) -> list[dict]:
     return [_fields(notification, ["title", "body", "url", "created_at", "read_at"])
             for notification in Notification.objects.filter(recipient=user)
@@ -402,6 +415,7 @@ def personal_data_export(*, user, by=None) -> dict:
         "attendance_alerts": _attendance_alerts(user),
         "notifications": _notifications(user),
         "convocations": _convocations(user),
+        "surveys": _surveys(user),
         "documents": _documents(user),
         "attendance_sheets": _attendance_sheets(user),
         "insertion": _insertion(user),
@@ -638,6 +652,7 @@ def personal_data_erase(*, user, by, reason: str) -> dict:
         .update(comment=""),
         **_erase_admin_traces(user),
         **_erase_convocations(user),
+        **_erase_surveys(user),
         "documents_anonymised": len(documents["anonymised"]),
     }
 

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "lms.convocations",
     "lms.quality",
     "lms.auditpack",
+    "lms.surveys",
     "certificates",
     "courses",
     "wagtail.contrib.forms",
@@ -217,6 +218,10 @@ CELERY_BEAT_SCHEDULE = {
     "convocations-reminders": {
         "task": "lms.convocations.tasks.reminders_send_task",
         "schedule": crontab(hour=17, minute=0),
+    },
+    "surveys-daily": {
+        "task": "lms.surveys.tasks.surveys_daily_task",
+        "schedule": crontab(hour=7, minute=0),
     },
     # Also run by a thread of every worker (certificates.tasks): beat is no single point.
     "documents-redispatch-stale": {

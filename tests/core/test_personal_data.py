@@ -191,6 +191,11 @@ def person(learner, path, cohort, lesson, referential, trainer, staff, manager, 
 
     Token.objects.create(user=learner)
     UserProfile.get_for_user(learner)
+    from lms.surveys.services import invitation_create
+    from tests.surveys.factories import make_survey
+
+    invitation_create(survey=make_survey(anonymous=False), person=learner, cohort=cohort,
+                      send=False)
     return {"user": learner, "enrollment": enrollment, "trainee": trainee,
             "programme": programme, "mark": mark, "locked_mark": locked_mark,
             "certificate": certificate}
