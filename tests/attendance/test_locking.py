@@ -89,14 +89,14 @@ def test_amending_the_date_and_times_writes_before_after_who_when_why(locked, ma
     assert session_chain_verify(locked).intact
 
 
-def test_amending_trainer_room_and_cancelling(locked, manager):
+def test_amending_module_trainer_room_and_cancelling(locked, manager, module):
     substitute = TrainerFactory()
     services.session_amend(session=locked, by=manager, reason="Remplaçant non saisi",
-                           trainer=substitute, room="Salle 3")
+                           trainer=substitute, room="Salle 3", module=module)
     locked.refresh_from_db()
-    assert (locked.trainer, locked.room) == (substitute, "Salle 3")
+    assert (locked.trainer, locked.room, locked.module) == (substitute, "Salle 3", module)
     entry = last_entry(locked)
-    assert set(entry.before) == {"trainer", "room"} and entry.amendment
+    assert set(entry.before) == {"trainer", "room", "module"} and entry.amendment
     services.session_amend(session=locked, by=manager, reason="Formateur malade",
                            cancelled=True)
     locked.refresh_from_db()
