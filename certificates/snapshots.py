@@ -2,7 +2,6 @@
 
 import base64
 import hashlib
-import re
 from html import unescape
 
 from django.db.models import F
@@ -19,11 +18,52 @@ from lms.progress.selectors import current_levels, path_targets
 from .enums import DocumentKind
 
 
+def _tags(html: str):
+    """(text before, tag) pairs of `html`, then (the rest, None): one forward pass with
+    str.find, so thousands of unclosed tags cost linear time (the regular expressions this
+    replaces, and html.parser, rescan to the end from each of them). A "<" never closed is
+    text. A tag is (closing, name)."""
+    position = 0
+    while True:
+        start = html.find("<", position)
+        end = html.find(">", start + 1) if start != -1 else -1
+        if end == -1:
+            yield html[position:], None
+            return
+        body = html[start + 1:end]
+        closing = body.startswith("/")
+        name = body[1:] if closing else body
+        name = name.split(None, 1)[0].rstrip("/").lower() if name.strip() else ""
+        yield html[position:start], (closing, name)
+        position = end + 1
+
+
 def _plain_items(html: str) -> list[str]:
-    items = re.findall(r"<li[^>]*>(.*?)</li>", html or "", flags=re.S)
-    if not items:
-        items = [html or ""]
-    return [unescape(re.sub(r"<[^>]+>", "", item)).strip() for item in items if item.strip()]
+    """The objectives of a path as plain lines: the text of each top-level list item of its
+    rich text, else its whole text."""
+    items, text, item, depth = [], [], None, 0
+    for before, tag in _tags(html or ""):
+        text.append(before)
+        if item is not None:
+            item.append(before)
+        if tag is None:
+            break
+        closing, name = tag
+        if name != "li":
+            continue
+        if not closing:
+            if depth == 0:
+                item = []
+            depth += 1
+        elif depth:
+            depth -= 1
+            if depth == 0:
+                items.append("".join(item))
+                item = None
+    if item is not None:
+        items.append("".join(item))
+    items = items or ["".join(text)]
+    return [line for line in (unescape(item).strip() for item in items) if line]
 
 
 IMAGES = {"logo": "logo", "signature": "signature_image", "stamp": "stamp_image"}

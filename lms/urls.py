@@ -6,6 +6,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from lms.accounts import admin_passwords
 from lms.accounts.views import TokenView
 from lms.api import router
 from lms.convocations.views import feed as calendar_feed
@@ -13,6 +14,12 @@ from lms.core.health import healthz
 
 urlpatterns = [
     path("healthz/", healthz, name="healthz"),
+    # The admins' pages where people set their own password, recording it (admin_passwords).
+    path("admin/account/", admin_passwords.wagtail_account_view, name="wagtailadmin_account"),
+    path("admin/password_reset/confirm/<uidb64>/<token>/",
+         admin_passwords.wagtail_reset_confirm_view,
+         name="wagtailadmin_password_reset_confirm"),
+    path("django-admin/password_change/", admin_passwords.django_admin_password_change_view),
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),

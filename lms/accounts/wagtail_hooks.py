@@ -36,3 +36,12 @@ def register_lockouts_menu_item():
     (a page of the site: Wagtail's admin has no view of django-axes' records)."""
     return ManagersMenuItem(_("Blocked logins"), reverse("accounts:lockouts"), icon_name="lock",
                             order=900)
+
+
+@hooks.register("after_edit_user")
+def own_password_from_the_users_admin(request, user):
+    """A password typed in the users admin is the person's own only on their own account."""
+    from .admin_passwords import stamp_if_own
+
+    stamp_if_own(request=request, user=user,
+                 password_changed=bool(request.POST.get("password1")))

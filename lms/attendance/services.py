@@ -1,12 +1,15 @@
 """Writes of sessions, marks and signatures. Every change of a mark or a signature is audited;
 a locked sheet changes only by a manager, with a reason."""
 
+import copy
 import datetime
 import logging
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -142,6 +145,45 @@ def _check_reason(reason: str) -> str:
     return reason
 
 
+def _names(learner_ids) -> str:
+    learners = get_user_model().objects.filter(pk__in=learner_ids).order_by(
+        "last_name", "first_name", "pk")
+    return ", ".join(learner.get_full_name() or learner.username for learner in learners)
+
+
+def session_roster_check(*, session: Session, cohort_id: int, date) -> None:
+    """Refuse moving `session` (as stored) to `cohort_id` on `date` if that changes who is on
+    its sheet. Who is expected follows from the cohort and the date (roster.py): a move must not
+    take a learner's mark or signature off the days they were expected (it would silently stop
+    counting), nor, once the sheet is locked, put on it anyone who wasn't on it when it was
+    countersigned. Raises a ValidationError naming the learners, on `cohort` or `date`."""
+    if (cohort_id, date) == (session.cohort_id, session.date):
+        return
+    before = roster.expected_learner_ids(session)
+    after = roster.expected_learner_ids(Session(cohort_id=cohort_id, date=date))
+    recorded = set(Attendance.objects.filter(session=session).filter(
+        Q(status__isnull=False) | Q(signed_at__isnull=False)).values_list(
+        "learner_id", flat=True))
+    dropped = (before - after) & recorded
+    added = (after - before) if session.is_locked else set()
+    if not dropped and not added:
+        return
+    problems = []
+    if dropped:
+        problems.append(ValidationError(
+            _("%(names)s would no longer be expected at this session, yet their mark or "
+              "signature is on its sheet.") % {"names": _names(dropped)},
+            code="roster_dropped"))
+    if added:
+        problems.append(ValidationError(
+            _("%(names)s would be added to this locked sheet: they were not on it when it "
+              "was countersigned.") % {"names": _names(added)}, code="roster_added"))
+    problems.append(ValidationError(
+        _("An amendment cannot change who is on the sheet: choose a date and a group at "
+          "which the same learners are expected."), code="roster_changed"))
+    raise ValidationError({"cohort" if cohort_id != session.cohort_id else "date": problems})
+
+
 def _announce_amendment(session: Session, *, by, reason: str, cohort_ids=(), dates=()) -> None:
     """Once committed, tell the documents built from this sheet that it changed."""
     cohort_ids = {session.cohort_id, *cohort_ids}
@@ -170,6 +212,7 @@ def session_amend(*, session: Session, by, reason: str, **changes) -> Session:
     if unknown:
         raise ValidationError({name: _("This field cannot be amended.") for name in unknown})
     session = locked_for_chain().get(pk=session.pk)
+    stored = copy.copy(session)  # as it is before the amendment
     before_state = session_snapshot(session)
     old_cohort_id, old_date = session.cohort_id, session.date
     now = timezone.now()
@@ -190,6 +233,7 @@ def session_amend(*, session: Session, by, reason: str, **changes) -> Session:
             pk=session.module_id).exists():
         raise ValidationError({"module": _("This module is not in the cohort's training "
                                            "path.")})
+    session_roster_check(session=stored, cohort_id=session.cohort_id, date=session.date)
     after_state = session_snapshot(session)
     changed = [key for key in after_state if after_state[key] != before_state[key]]
     if not changed:

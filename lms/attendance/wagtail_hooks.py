@@ -59,6 +59,7 @@ class SessionAdminForm(WagtailAdminModelForm):
 
     def clean(self):
         data = super().clean()
+        self._check_roster(data)
         if not self.locked:
             return data
         if not is_manager(self.for_user):
@@ -73,7 +74,33 @@ class SessionAdminForm(WagtailAdminModelForm):
         return data
 
 
+    def _check_roster(self, data) -> None:
+        """Moving a session to another group or day must not change who is on its sheet
+        (services.session_roster_check): said on the form, before any save."""
+        cohort, date = data.get("cohort"), data.get("date")
+        if not self.instance.pk or cohort is None or date is None:
+            return
+        stored = Session.objects.get(pk=self.instance.pk)
+        try:
+            services.session_roster_check(session=stored, cohort_id=cohort.pk, date=date)
+        except ValidationError as error:
+            for field, messages_ in error.message_dict.items():
+                self.add_error(field, messages_)
+
+
 class SessionEditView(EditView):
+    def form_valid(self, form):
+        # The amendment service checks again under the session's lock: what it refuses (a
+        # sheet changed meanwhile) is a message on the form, never a 500.
+        try:
+            return super().form_valid(form)
+        except ValidationError as error:
+            for field, messages_ in error.message_dict.items() if hasattr(
+                    error, "error_dict") else [(None, error.messages)]:
+                form.add_error(field if field in form.fields else None, messages_)
+            self.produced_error_message = self.get_error_message()
+            return self.form_invalid(form)
+
     def save_instance(self):
         if not self.form.locked:
             return super().save_instance()

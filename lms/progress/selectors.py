@@ -91,7 +91,16 @@ class PathProgress:
     done: set[int]
     competences: list[CompetenceProgress]
     attendance_rate: object = None
+    # Realised hours (locked sheets) and those of sheets still open, which may change: shown
+    # side by side, the provisional part labelled as such (issue 11, point 1).
     attended_hours: object = None
+    hours_provisional: object = None
+
+    @property
+    def hours_total(self):
+        if self.attended_hours is None:
+            return None
+        return self.attended_hours + (self.hours_provisional or 0)
 
     @property
     def path(self):
@@ -128,7 +137,7 @@ def learner_progress(learner, enrollments=None) -> list[PathProgress]:
     paths, lessons and assessments."""
     from courses.models import Competence
 
-    from .completion import attendance_figures
+    from .completion import attendance_hours
     from .models import Enrollment
 
     if enrollments is None:
@@ -151,7 +160,7 @@ def learner_progress(learner, enrollments=None) -> list[PathProgress]:
     competences = {c.pk: c for c in Competence.objects.with_framework().filter(
         pk__in=competence_ids)}
     levels = latest_levels_by_kind([learner], competence_ids)
-    attendance = attendance_figures(enrollments)
+    attendance = attendance_hours(enrollments)
 
     result = []
     for enrollment in enrollments:
@@ -180,7 +189,8 @@ def learner_progress(learner, enrollments=None) -> list[PathProgress]:
                                        item.competence.code))
         result.append(PathProgress(
             enrollment=enrollment, modules=outlines, done=done, competences=profile,
-            attendance_rate=attendance.get(enrollment.pk, (None, None))[0],
-            attended_hours=attendance.get(enrollment.pk, (None, None))[1],
+            attendance_rate=attendance.get(enrollment.pk, (None, None, None))[0],
+            attended_hours=attendance.get(enrollment.pk, (None, None, None))[1],
+            hours_provisional=attendance.get(enrollment.pk, (None, None, None))[2],
         ))
     return result

@@ -2,6 +2,7 @@
 a reason, in the services, the API, the pages and the Wagtail admin (point 3 of issue 11)."""
 
 import datetime
+import re
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -16,6 +17,7 @@ from lms.attendance.chain import session_chain_verify
 from lms.attendance.enums import ChangeKind
 from lms.attendance.models import AttendanceChange, Session
 from lms.attendance.signals import sheet_amended
+from lms.progress.models import CohortMembership
 from tests.accounts.factories import ManagerFactory, TrainerFactory
 from tests.attendance import locked_world
 from tests.attendance.locked_world import marks
@@ -87,13 +89,14 @@ def test_amending_the_date_and_times_writes_before_after_who_when_why(locked, ma
     assert session_chain_verify(locked).intact
 
 
-def test_amending_cohort_trainer_room_and_cancelling(locked, manager, path):
-    other = CohortFactory(path=path)
+def test_amending_module_trainer_room_and_cancelling(locked, manager, module):
     substitute = TrainerFactory()
-    services.session_amend(session=locked, by=manager, reason="Mauvais groupe saisi",
-                           cohort=other, trainer=substitute, room="Salle 3")
+    services.session_amend(session=locked, by=manager, reason="Remplaçant non saisi",
+                           trainer=substitute, room="Salle 3", module=module)
     locked.refresh_from_db()
-    assert (locked.cohort, locked.trainer, locked.room) == (other, substitute, "Salle 3")
+    assert (locked.trainer, locked.room, locked.module) == (substitute, "Salle 3", module)
+    entry = last_entry(locked)
+    assert set(entry.before) == {"trainer", "room", "module"} and entry.amendment
     services.session_amend(session=locked, by=manager, reason="Formateur malade",
                            cancelled=True)
     locked.refresh_from_db()
@@ -101,6 +104,84 @@ def test_amending_cohort_trainer_room_and_cancelling(locked, manager, path):
     entry = last_entry(locked)
     assert entry.before == {"cancelled_at": None, "cancel_reason": ""}
     assert session_chain_verify(locked).intact
+
+
+def _refused_on(error, field) -> str:
+    assert set(error.value.message_dict) == {field}
+    return " ".join(error.value.message_dict[field])
+
+
+def test_amending_the_cohort_of_a_locked_sheet_cannot_change_who_is_on_it(
+        locked, manager, path, group):
+    """Moving a countersigned sheet to another group would take its learners' marks and
+    signatures off the days they were expected, and put the other group's on it."""
+    other = CohortFactory(path=path)
+    newcomer = EnrollmentFactory(path=path, cohort=other).learner
+    before = last_entry(locked).pk
+    with pytest.raises(ValidationError) as error:
+        services.session_amend(session=locked, by=manager, reason="Mauvais groupe saisi",
+                               cohort=other)
+    message = _refused_on(error, "cohort")
+    for learner in (*group, newcomer):
+        assert learner.last_name in message
+    locked.refresh_from_db()
+    assert locked.cohort_id != other.pk and locked.amended_at is None
+    assert last_entry(locked).pk == before
+
+
+def test_amending_the_date_of_a_locked_sheet_cannot_add_or_drop_learners(
+        locked, manager, cohort, path, group):
+    day = locked.date
+    # Someone in the group only from the day after: moving the sheet there would add them.
+    late = EnrollmentFactory(path=path, cohort=cohort,
+                             membership=day + datetime.timedelta(days=1)).learner
+    with pytest.raises(ValidationError) as error:
+        services.session_amend(session=locked, by=manager, reason="Date mal saisie",
+                               date=day + datetime.timedelta(days=1))
+    message = _refused_on(error, "date")
+    assert late.last_name in message
+    assert not any(learner.last_name in message for learner in group)
+    # Arnaud (present, signed) joined the group that very day: moving the sheet a day earlier
+    # would drop his signature. (His membership is set through the ORM: the roster guard
+    # would rightly refuse changing it around a locked sheet.)
+    CohortMembership.objects.filter(enrollment__learner=group[0]).update(start_date=day)
+    with pytest.raises(ValidationError) as error:
+        services.session_amend(session=locked, by=manager, reason="Date mal saisie",
+                               date=day - datetime.timedelta(days=1))
+    message = _refused_on(error, "date")
+    assert group[0].last_name in message and late.last_name not in message
+    assert group[1].last_name not in message
+    locked.refresh_from_db()
+    assert locked.date == day and locked.amended_at is None
+
+
+def test_amending_the_date_keeping_the_same_learners_is_allowed(locked, manager, group):
+    new_date = locked.date - datetime.timedelta(days=2)
+    services.session_amend(session=locked, by=manager, reason="Séance tenue deux jours plus "
+                           "tôt", date=new_date)
+    locked.refresh_from_db()
+    assert locked.date == new_date and locked.is_locked
+    assert last_entry(locked).after == {"date": new_date.isoformat()}
+    assert session_chain_verify(locked).intact
+
+
+def test_an_open_sessions_move_keeps_its_marks_on_the_roster(open_session, group, trainer,
+                                                             manager, cohort, path):
+    """Not locked yet, the sheet may gain a learner, but a recorded mark must not fall off
+    the days its learner was expected."""
+    services.roll_call_save(session=open_session, by=trainer,
+                            marks=marks((group[0], "present")))
+    day = open_session.date
+    EnrollmentFactory(path=path, cohort=cohort, membership=day + datetime.timedelta(days=1))
+    services.session_amend(session=open_session, by=manager, reason="Décalée au lendemain",
+                           date=day + datetime.timedelta(days=1))
+    open_session.refresh_from_db()
+    assert open_session.date == day + datetime.timedelta(days=1)
+    with pytest.raises(ValidationError) as error:
+        services.session_amend(session=open_session, by=manager, reason="Autre groupe",
+                               cohort=CohortFactory(path=path))
+    message = _refused_on(error, "cohort")
+    assert group[0].last_name in message and group[1].last_name not in message
 
 
 def test_amendments_are_announced_once_committed(locked, manager, group,
@@ -205,6 +286,18 @@ def test_api_amend_is_for_managers_with_a_reason(locked, trainer, manager, cohor
     assert detail["chain"]["intact"] is True and detail["amended_at"]
 
 
+def test_api_refuses_an_amendment_that_changes_who_is_on_the_sheet(locked, manager, path,
+                                                                   group):
+    other = CohortFactory(path=path)
+    response = api_as(manager).post(f"/api/v1/sessions/{locked.pk}/amend/",
+                                    {"reason": "Mauvais groupe", "cohort": other.pk},
+                                    format="json")
+    assert response.status_code == 400
+    assert "Arnaud" in " ".join(response.json()["cohort"])
+    locked.refresh_from_db()
+    assert locked.cohort_id != other.pk
+
+
 # --- Pages -----------------------------------------------------------------------------------
 
 
@@ -247,6 +340,21 @@ def test_a_manager_amends_a_locked_sheet_from_the_cohort_page(client, locked, tr
     entry = last_entry(locked)
     assert entry.amendment and entry.reason == "Séance jamais tenue"
     assert set(entry.after) == {"room", "cancelled_at", "cancel_reason"}
+
+
+def test_the_cohort_page_says_which_learners_a_date_amendment_would_drop(
+        client, locked, manager, cohort, group):
+    CohortMembership.objects.filter(enrollment__learner=group[0]).update(
+        start_date=locked.date)
+    client.force_login(manager)
+    earlier = locked.date - datetime.timedelta(days=1)
+    response = client.post(f"/emargement/groupes/{cohort.pk}/seances/{locked.pk}/avenant/",
+                           amend_form_data(locked, date=earlier.isoformat(),
+                                           reason="Date mal saisie"))
+    assert response.status_code == 400
+    assert re.search(r"Arnaud[^<]*(no longer expected|ne serai)", response.text)
+    locked.refresh_from_db()
+    assert locked.date != earlier
 
 
 # --- Wagtail admin ---------------------------------------------------------------------------
@@ -379,3 +487,28 @@ def test_admin_delete_of_a_cohort_with_records_is_a_message_not_a_500(
     empty = CohortFactory(path=path)
     assert client.post(cohort_delete_url(empty)).status_code == 302
     assert not Cohort.objects.filter(pk=empty.pk).exists()
+
+
+def test_admin_refuses_moving_a_sheet_to_another_group_with_a_message(client, locked, path,
+                                                                     admin_manager):
+    other = CohortFactory(path=path)
+    client.force_login(admin_manager)
+    response = client.post(edit_url(locked), admin_form(
+        locked, cohort=other.pk, amendment_reason="Mauvais groupe saisi"))
+    assert response.status_code == 200  # the form again, naming the learners
+    assert "Arnaud" in " ".join(response.context["form"].errors["cohort"])
+    locked.refresh_from_db()
+    assert locked.cohort_id != other.pk
+
+
+def test_admin_refuses_moving_an_open_session_off_its_marked_learners(
+        client, open_session, group, trainer, path, admin_manager):
+    services.roll_call_save(session=open_session, by=trainer,
+                            marks=marks((group[1], "present")))
+    other = CohortFactory(path=path)
+    client.force_login(admin_manager)
+    response = client.post(edit_url(open_session), admin_form(open_session, cohort=other.pk))
+    assert response.status_code == 200
+    assert "Bernard" in " ".join(response.context["form"].errors["cohort"])
+    open_session.refresh_from_db()
+    assert open_session.cohort_id != other.pk

@@ -125,10 +125,12 @@ def test_row_figures(client, staff, trainee, catalogue, referential):
     assert row.last_interview == days(-3)
     assert row.attendance_rate == Decimal("80.0")
     assert row.attended_hours == Decimal("12.00")
+    assert row.hours_provisional == Decimal("12.00")  # no sheet locked yet
     assert row.competences_gained == 2
     assert row.alerts == []
     html = response.content.decode()
     assert "80,0 %" in html and "12,00 h" in html
+    assert "dont 12,00 h provisoires (feuilles non clôturées)" in html
     assert f"{days(150):%d/%m/%Y}" in html
 
 
@@ -141,6 +143,28 @@ def test_a_trainee_without_any_data(client, staff, trainee):
     row = row_for(client.get(URL), trainee)
     assert (row.contract_end, row.last_interview, row.attendance_rate, row.attended_hours,
             row.competences_gained, row.alerts) == (None, None, None, None, 0, [])
+
+
+@pytest.mark.django_db
+def test_hours_of_open_sheets_are_labelled_provisional(client, staff, trainee, catalogue):
+    """Issue 11, point 1: the realised hours (locked sheets) and, labelled, the provisional
+    ones (sheets still open)."""
+    cohort = CohortFactory(path=TrainingPathFactory(parent=catalogue))
+    EnrollmentFactory(learner=trainee.learner, path=cohort.path, cohort=cohort)
+    marks(cohort, trainee.learner, ["present", "present", "present"])
+    first = cohort.sessions.order_by("date").first()
+    type(first).objects.filter(pk=first.pk).update(locked_at=timezone.now())
+    client.force_login(staff)
+    response = client.get(URL)
+    row = row_for(response, trainee)
+    assert (row.attended_hours, row.hours_provisional) == (Decimal("9.00"), Decimal("6.00"))
+    assert "9,00 h, dont 6,00 h provisoires (feuilles non clôturées)" in \
+        response.content.decode()
+    type(first).objects.filter(cohort=cohort, locked_at__isnull=True).update(
+        locked_at=timezone.now())
+    response = client.get(URL)
+    assert row_for(response, trainee).hours_provisional == 0
+    assert "provisoire" not in response.content.decode()
 
 
 # --- Alerts ----------------------------------------------------------------------------------

@@ -282,8 +282,12 @@ def test_timeline_merges_interviews_attendance_and_competences(client, staff, in
     assert events[1].notes is None  # a validation has no notes
     html = html_of(response)
     assert "Competence 2.1 validated at level 4" in html or "2.1" in html
-    # All on sheets still open: provisional hours, which the page shows (labelled).
+    # All on sheets still open: provisional hours, which the page shows (labelled), overall
+    # and in each month.
     assert response.context["file"].attendance.hours_total == 6
+    assert html.count("dont 3,00 h provisoires (feuilles non clôturées)") \
+        + html.count("dont 6,00 h provisoires (feuilles non clôturées)") >= 2
+    assert "dont 6,00 h provisoires (feuilles non clôturées)" in html
 
 
 @pytest.mark.django_db

@@ -35,10 +35,10 @@ class EnrollmentFactory(factory.django.DjangoModelFactory):
             return
         start = extracted if isinstance(extracted, datetime.date) else LONG_AGO
         end = None
+        # Only a withdrawal closes the membership that day, as enrollment_set_status does: a
+        # learner who completed the path stays in the group for its remaining sessions.
         if obj.status == EnrollmentStatus.WITHDRAWN:
             end = max(timezone.localdate(obj.status_changed_at), start)
-        elif obj.status == EnrollmentStatus.COMPLETED and obj.completed_at:
-            end = max(timezone.localdate(obj.completed_at), start)
         CohortMembership.objects.create(enrollment=obj, cohort=obj.cohort, start_date=start,
                                         end_date=end)
 

@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 
 from courses.models import Competence
@@ -161,3 +163,66 @@ def test_positioning_of_another_learner_is_404(client, enrollment, learner):
     client.force_login(enrollment.learner)
     assert client.get(f"/suivi/inscriptions/{other.pk}/positionnement/initial/"
                       ).status_code == 404
+
+
+def _attended(cohort, learner, *, locked: int, open_: int):
+    """`locked` past 3-hour sessions on countersigned sheets and `open_` on sheets still open,
+    the learner present at each."""
+    from django.utils import timezone
+
+    from lms.attendance.models import Attendance, AttendanceStatus, Session
+    from tests.attendance.factories import SessionFactory
+
+    present = AttendanceStatus.objects.get(code="present")
+    today = timezone.localdate()
+    sessions = [SessionFactory(cohort=cohort, date=today - datetime.timedelta(days=2 + n))
+                for n in range(locked + open_)]
+    Attendance.objects.bulk_create([Attendance(session=session, learner=learner,
+                                               status=present) for session in sessions])
+    Session.objects.filter(pk__in=[s.pk for s in sessions[:locked]]).update(
+        locked_at=timezone.now())
+
+
+@pytest.mark.django_db
+def test_hours_of_open_sheets_are_labelled_provisional(client, enrollment, learner):
+    """Issue 11, point 1: pages may show hours of open sheets, labelled as provisional."""
+    _attended(enrollment.cohort, learner, locked=1, open_=2)
+    client.force_login(learner)
+    response = client.get("/suivi/mon-parcours/")
+    item = response.context["progress"][0]
+    assert (item.attended_hours, item.hours_provisional, item.hours_total) == (3, 6, 9)
+    html = response.content.decode()
+    assert "9 h de présence sur" in html
+    assert "dont 6 h provisoires (feuilles non clôturées)" in html
+
+
+@pytest.mark.django_db
+def test_realised_hours_only_carry_no_provisional_label(client, enrollment, learner):
+    _attended(enrollment.cohort, learner, locked=2, open_=0)
+    client.force_login(learner)
+    response = client.get("/suivi/mon-parcours/")
+    item = response.context["progress"][0]
+    assert (item.attended_hours, item.hours_provisional) == (6, 0)
+    html = response.content.decode()
+    assert "6 h de présence sur" in html and "provisoire" not in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("paths", [1, 3])
+def test_dashboard_query_count_with_attendance_is_fixed(client, catalogue, learner, trainer,
+                                                        django_assert_num_queries, paths):
+    from tests.cohorts.factories import CohortFactory
+
+    for n in range(paths):
+        path = TrainingPathFactory(parent=catalogue, title=f"Chemin {n}")
+        cohort = CohortFactory(path=path)
+        EnrollmentFactory(learner=learner, path=path, cohort=cohort)
+        _attended(cohort, learner, locked=n + 1, open_=n + 1)
+    client.force_login(learner)
+    client.get("/suivi/mon-parcours/")
+    # Paths without modules nor competences: 15, one of them the realised and provisional
+    # hours of every enrolment.
+    with django_assert_num_queries(15):
+        response = client.get("/suivi/mon-parcours/")
+    assert [item.hours_provisional for item in response.context["progress"]] \
+        and all(item.hours_provisional for item in response.context["progress"])
