@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from courses.models import LessonPage, TrainingPathPage
+from lms.cohorts.services import cohort_seat_check
 
 from .completion import completion_check
 from .enums import (
@@ -52,6 +53,8 @@ CLOSED_STATUSES = {EnrollmentStatus.COMPLETED, EnrollmentStatus.WITHDRAWN}
 # Cohort memberships ---------------------------------------------------------------------------
 
 def _membership_open(*, enrollment: Enrollment, cohort, start_date) -> CohortMembership:
+    # A closed or full group takes nobody (the cohorts app's rule, under its row lock).
+    cohort_seat_check(cohort=cohort, enrollment_id=enrollment.pk)
     cohort_roster_changing.send(sender=CohortMembership, enrollment=enrollment, cohort=cohort,
                                 first_date=start_date, last_date=None, joining=True)
     membership = CohortMembership.objects.create(enrollment=enrollment, cohort=cohort,
