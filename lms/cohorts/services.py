@@ -158,5 +158,5 @@ def cohort_seat_check(*, cohort: Cohort, enrollment_id: int | None = None) -> No
         taken = taken.exclude(enrollment_id=enrollment_id)
     if taken.count() >= cohort.capacity:
         raise ValidationError({"cohort": ValidationError(
-            _("The group %(name)s is full (%(capacity)d places).")
+            _("The group %(name)s is full (capacity %(capacity)d).")
             % {"name": cohort.name, "capacity": cohort.capacity}, code="full")})
