@@ -254,7 +254,7 @@ class CohortViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
         return Response(CohortSerializer(cohort).data)
 
     @extend_schema(summary="Close a cohort (managers, its trainers)",
-                   description="It ends on `on_date` (today by default) at the latest and takes "
+                   description="It ends on `on_date` at the latest and takes "
                                "no learner any more. Refused (400) while sessions are planned "
                                "after that day.",
                    request=CohortCloseSerializer, responses=CohortSerializer)
@@ -266,7 +266,7 @@ class CohortViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
         serializer.is_valid(raise_exception=True)
         with service_errors():
             cohort_services.cohort_close(cohort=cohort, by=request.user,
-                                         on_date=serializer.validated_data.get("on_date"))
+                                         on_date=serializer.validated_data["on_date"])
         cohort = self.get_queryset().get(pk=cohort.pk)
         return Response(CohortSerializer(cohort).data)
 

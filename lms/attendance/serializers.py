@@ -99,8 +99,8 @@ class CohortWriteSerializer(serializers.Serializer):
 
 
 class CohortCloseSerializer(serializers.Serializer):
-    on_date = serializers.DateField(required=False,
-                                    help_text=_("Last day of the cohort; today by default."))
+    on_date = serializers.DateField(
+        help_text=_("Last day of the cohort (its end date if that comes first)."))
 
 
 # Sessions ----------------------------------------------------------------------------------

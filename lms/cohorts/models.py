@@ -21,6 +21,19 @@ class CohortQuerySet(models.QuerySet):
     def open(self):
         return self.filter(closed_on__isnull=True)
 
+    def managed_by(self, user):
+        """The cohorts `user` may change (perms.can_change_cohort), as a queryset: a manager
+        all; a trainer those they train and those of the paths they teach."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_manager or user.is_superuser:
+            return self
+        if not user.is_trainer:
+            return self.none()
+        # A subquery rather than .distinct(): the joins on two M2M tables would repeat rows.
+        scope = Cohort.objects.filter(Q(trainers=user) | Q(path__trainers=user)).values("pk")
+        return self.filter(pk__in=scope)
+
 
 class Cohort(models.Model):
     """One run of a training path (a group, a promotion) with its dates and learners.

@@ -28,13 +28,7 @@ def can_manage_path(user, path) -> bool:
 def cohorts_managed_by(user):
     """The cohorts can_manage_cohort allows, as a queryset: a manager all, a trainer those they
     train and those of the paths they train."""
-    cohorts = Cohort.objects.all()
-    if is_manager(user):
-        return cohorts
-    if not (user.is_authenticated and user.is_trainer):
-        return cohorts.none()
-    return cohorts.filter(Q(pk__in=Cohort.objects.filter(trainers=user).values("pk"))
-                          | Q(path__trainers=user)).distinct()
+    return Cohort.objects.managed_by(user)
 
 
 def can_manage_cohort(user, cohort) -> bool:

@@ -255,7 +255,8 @@ def test_cohort_close_through_the_api(api, trainer, cohort, enrollment):
     assert response.status_code == 200, response.content
     assert response.json()["closed_on"] == TODAY.isoformat()
     assert response.json()["end_date"] == TODAY.isoformat()
-    assert post(api, url, {}).status_code == 400  # already closed
+    response = post(api, url, {"on_date": TODAY.isoformat()})
+    assert response.status_code == 400  # already closed
 
 
 # Sessions: reading -------------------------------------------------------------------------
