@@ -216,6 +216,10 @@ EXPECTATIONS: dict[str, dict[str, frozenset[str]]] = {
     "document-reissue": {POST: COHORT_A},
     "document-revoke": {POST: only(MANAGER)},
 
+    # Insertion programmes and their staff: a manager's pages.
+    "insertion:programme_list": {GET: only(MANAGER)},
+    "insertion:programme_create": {GET: only(MANAGER), POST: only(MANAGER)},
+    "insertion:programme_edit": {GET: only(MANAGER), POST: only(MANAGER)},
     # Insertion (/insertion/): staff follow their programme's trainees, managers all ----------
     "insertion:dashboard": {GET: ANY_INSERTION},
     "insertion:trainee_create": {GET: ANY_INSERTION, POST: ANY_INSERTION},
