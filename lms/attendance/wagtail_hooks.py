@@ -46,6 +46,7 @@ class CohortServiceMixin:
                 form.add_error(None, error.messages)
         except PermissionDenied as error:
             form.add_error(None, str(error) or _("You cannot change this group."))
+        self.produced_error_message = _("The group was not saved:")
         return self.form_invalid(form)
 
 
