@@ -11,9 +11,14 @@ TEST_PROCESSES ?= 2
 
 .PHONY: run test test-dates install system-deps browser-deps messages migrate demo lint bench clean
 
+# The settings derive SITE_URL (links in e-mails, QR codes, access cards, calendar feeds) from
+# the host and port served, unless SITE_URL is set.
+SERVE_ENV := SERVE_HOST=$(HOST) SERVE_PORT=$(PORT)
+
 run: install system-deps messages migrate demo
-	@echo "Parcours is served on http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "Parcours is served on $$($(SERVE_ENV) $(PY) -c 'from lms.settings.serving import served_site_url as u; import os; print(os.environ.get("SITE_URL") or u("$(HOST)", "$(PORT)"))')/ (admin: …/admin/)"
+	$(SERVE_ENV) $(PY) manage.py site_sync
+	$(SERVE_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install system-deps browser-deps messages
 	$(VENV)/bin/ruff check .
@@ -48,7 +53,7 @@ migrate: install
 	$(PY) manage.py migrate --no-input
 
 demo: install
-	$(PY) manage.py seed_demo
+	$(SERVE_ENV) $(PY) manage.py seed_demo
 
 # Benchmarks print `name: value` lines and a table; they use PostgreSQL and Redis.
 bench: install system-deps messages

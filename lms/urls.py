@@ -26,6 +26,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("comptes/", include("lms.accounts.urls")),
     path("suivi/", include("lms.progress.urls")),
+    path("emargement/groupes/", include("lms.cohorts.urls")),
     path("emargement/", include("lms.attendance.urls")),
     path("insertion/", include("lms.insertion.urls")),
     path("donnees-personnelles/", include("lms.core.urls")),

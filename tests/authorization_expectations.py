@@ -110,6 +110,8 @@ EXPECTATIONS: dict[str, dict[str, frozenset[str]]] = {
     # Enrolling learners: in the path (each trainer into their own cohort), or in cohort A.
     "progress:trainer_path_enrol": {GET: ANY_TRAINER, POST: ANY_TRAINER},
     "progress:trainer_cohort_enrol": {GET: COHORT_A, POST: COHORT_A},
+    # Placing learners of the path in cohort A (those in no group, or in another of one's own).
+    "progress:trainer_cohort_place": {GET: COHORT_A, POST: COHORT_A},
     "progress:manager_dashboard": {GET: only(MANAGER)},
     "progress:manager_export_csv": {GET: only(MANAGER)},
     "progress:manager_export_xlsx": {GET: only(MANAGER)},
@@ -126,6 +128,11 @@ EXPECTATIONS: dict[str, dict[str, frozenset[str]]] = {
     # Everyone signed in sees their own absences (none for staff) and may declare one.
     "attendance:my-absences": {GET: SIGNED_IN, POST: SIGNED_IN},
     "attendance:cohort_list": {GET: ANY_TRAINER},
+    # Groups: any trainer opens the creation form (the paths offered are those they teach);
+    # cohort A is changed and closed by its trainer and managers.
+    "cohorts:create": {GET: ANY_TRAINER, POST: ANY_TRAINER},
+    "cohorts:edit": {GET: COHORT_A, POST: COHORT_A},
+    "cohorts:close": {GET: COHORT_A, POST: COHORT_A},
     "attendance:cohort_detail": {GET: COHORT_A},
     "attendance:cohort_export_xlsx": {GET: COHORT_A},
     "attendance:cohort_export_csv": {GET: COHORT_A},
@@ -182,9 +189,11 @@ EXPECTATIONS: dict[str, dict[str, frozenset[str]]] = {
     "competence-assessment-list": {GET: SIGNED_IN, POST: SIGNED_IN},
     "competence-assessment-detail": {GET: LEARNER_RECORD},
     "my-progress": {GET: SIGNED_IN},
-    # Attendance: a learner sees their cohort and its sessions; only a manager writes cohorts.
-    "cohort-list": {GET: SIGNED_IN, POST: only(MANAGER)},
-    "cohort-detail": {GET: LEARNER_RECORD, PUT: only(MANAGER), PATCH: only(MANAGER)},
+    # Attendance: a learner sees their cohort and its sessions; trainers (of the path, checked
+    # by the service) and managers create cohorts, cohort A's trainer changes and closes it.
+    "cohort-list": {GET: SIGNED_IN, POST: ANY_TRAINER},
+    "cohort-detail": {GET: LEARNER_RECORD, PUT: COHORT_A, PATCH: COHORT_A},
+    "cohort-close": {POST: COHORT_A},
     "session-list": {GET: SIGNED_IN, POST: ANY_TRAINER},
     "session-recurring": {POST: ANY_TRAINER},
     "session-detail": {GET: LEARNER_RECORD},
@@ -207,6 +216,10 @@ EXPECTATIONS: dict[str, dict[str, frozenset[str]]] = {
     "document-reissue": {POST: COHORT_A},
     "document-revoke": {POST: only(MANAGER)},
 
+    # Insertion programmes and their staff: a manager's pages.
+    "insertion:programme_list": {GET: only(MANAGER)},
+    "insertion:programme_create": {GET: only(MANAGER), POST: only(MANAGER)},
+    "insertion:programme_edit": {GET: only(MANAGER), POST: only(MANAGER)},
     # Insertion (/insertion/): staff follow their programme's trainees, managers all ----------
     "insertion:dashboard": {GET: ANY_INSERTION},
     "insertion:trainee_create": {GET: ANY_INSERTION, POST: ANY_INSERTION},

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import django_filters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -18,6 +18,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 
+from lms.cohorts import services as cohort_services
 from lms.cohorts.models import Cohort
 from lms.core.filters import IdFilter
 from lms.progress.enums import EnrollmentStatus
@@ -35,6 +36,7 @@ from .serializers import (
     AttendanceSerializer,
     CancelSerializer,
     CheckInSerializer,
+    CohortCloseSerializer,
     CohortSerializer,
     CohortWriteSerializer,
     LockSerializer,
@@ -111,37 +113,6 @@ def notices_visible_to(user):
 def can_schedule(user, cohort: Cohort) -> bool:
     return is_manager(user) or (user.is_trainer
                                 and cohort.trainers.filter(pk=user.pk).exists())
-
-
-# Writes of cohorts: no service module owns them yet --------------------------------------
-
-
-@transaction.atomic
-def cohort_create(*, name: str, path, start_date, end_date, place: str = "",
-                  capacity: int | None = None, trainers=()) -> Cohort:
-    cohort = Cohort(name=name, path=path, start_date=start_date, end_date=end_date,
-                    place=place, capacity=capacity)
-    cohort.full_clean()
-    cohort.save()
-    cohort.trainers.set(trainers)
-    return cohort
-
-
-@transaction.atomic
-def cohort_update(*, cohort: Cohort, trainers=None, **fields) -> Cohort:
-    new_path = fields.get("path")
-    if (new_path is not None and new_path.pk != cohort.path_id
-            and cohort.enrollments.exists()):
-        # Enrolments tie a learner to the cohort *and* its path: moving it would split them.
-        raise DjangoValidationError(
-            {"path": _("This cohort has learners: its training path cannot change.")})
-    for name, value in fields.items():
-        setattr(cohort, name, value)
-    cohort.full_clean()
-    cohort.save()
-    if trainers is not None:
-        cohort.trainers.set(trainers)
-    return cohort
 
 
 # Errors ------------------------------------------------------------------------------------
@@ -229,11 +200,12 @@ class CohortFilter(django_filters.FilterSet):
 @extend_schema_view(
     list=extend_schema(summary="List the cohorts you may see"),
     retrieve=extend_schema(summary="Read a cohort"),
-    create=extend_schema(summary="Create a cohort (managers)", request=CohortWriteSerializer,
-                         responses={201: CohortSerializer}),
-    update=extend_schema(summary="Change a cohort (managers)", request=CohortWriteSerializer,
-                         responses=CohortSerializer),
-    partial_update=extend_schema(summary="Change some of a cohort's fields (managers)",
+    create=extend_schema(summary="Create a cohort (managers, trainers of the path)",
+                         request=CohortWriteSerializer, responses={201: CohortSerializer}),
+    update=extend_schema(summary="Change a cohort (managers, its trainers)",
+                         request=CohortWriteSerializer, responses=CohortSerializer),
+    partial_update=extend_schema(summary="Change some of a cohort's fields (managers, its "
+                                         "trainers)",
                                  request=CohortWriteSerializer, responses=CohortSerializer),
 )
 class CohortViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
@@ -255,26 +227,46 @@ class CohortViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
             return CohortWriteSerializer
         return CohortSerializer
 
-    def _check_manager(self):
-        if not is_manager(self.request.user):
-            raise exceptions.PermissionDenied(_("Only a manager creates or changes cohorts."))
+    def _check_staff(self):
+        user = self.request.user
+        if not (is_manager(user) or user.is_trainer):
+            raise exceptions.PermissionDenied(
+                _("Only a manager or a trainer creates or changes cohorts."))
 
     def create(self, request, *args, **kwargs):
-        self._check_manager()
+        self._check_staff()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         with service_errors():
-            cohort = cohort_create(**serializer.validated_data)
+            cohort = cohort_services.cohort_create(by=request.user, **serializer.validated_data)
         cohort = self.get_queryset().get(pk=cohort.pk)
         return Response(CohortSerializer(cohort).data, status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, partial=False, **kwargs):
         cohort = self.get_object()
-        self._check_manager()
+        self._check_staff()
         serializer = self.get_serializer(cohort, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         with service_errors():
-            cohort_update(cohort=cohort, **serializer.validated_data)
+            cohort_services.cohort_update(cohort=cohort, by=request.user,
+                                          **serializer.validated_data)
+        cohort = self.get_queryset().get(pk=cohort.pk)
+        return Response(CohortSerializer(cohort).data)
+
+    @extend_schema(summary="Close a cohort (managers, its trainers)",
+                   description="It ends on `on_date` at the latest and takes "
+                               "no learner any more. Refused (400) while sessions are planned "
+                               "after that day.",
+                   request=CohortCloseSerializer, responses=CohortSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        cohort = self.get_object()
+        self._check_staff()
+        serializer = CohortCloseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            cohort_services.cohort_close(cohort=cohort, by=request.user,
+                                         on_date=serializer.validated_data["on_date"])
         cohort = self.get_queryset().get(pk=cohort.pk)
         return Response(CohortSerializer(cohort).data)
 

@@ -14,7 +14,7 @@ class AttendanceConfig(AppConfig):
             register_upcoming_sessions,
         )
 
-        from . import roster, selectors  # noqa: F401  (roster connects its guard)
+        from . import roster, selectors, validation  # noqa: F401  (they connect their guards)
 
         register_attendance(selectors.enrollment_figures)
         register_hours(selectors.enrollment_hours)

@@ -73,7 +73,7 @@ class CohortSerializer(serializers.ModelSerializer):
     class Meta:
         model = Cohort
         fields = ["id", "name", "path", "path_title", "start_date", "end_date", "place",
-                  "capacity", "trainers", "learner_count", "created_at"]
+                  "capacity", "trainers", "learner_count", "closed_on", "created_at"]
         read_only_fields = fields
 
 
@@ -96,6 +96,11 @@ class CohortWriteSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"end_date": _("The end date is before the start date.")})
         return attrs
+
+
+class CohortCloseSerializer(serializers.Serializer):
+    on_date = serializers.DateField(
+        help_text=_("Last day of the cohort (its end date if that comes first)."))
 
 
 # Sessions ----------------------------------------------------------------------------------

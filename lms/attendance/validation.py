@@ -9,8 +9,12 @@ import datetime
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
+from django.dispatch import receiver
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from lms.cohorts.signals import cohort_dates_changing
 
 # An absence is declared for the weeks to come, not for next decade: a year leaves room for
 # a long illness or a planned operation.
@@ -49,5 +53,35 @@ def absence_dates_check(*, start_date: datetime.date, end_date: datetime.date,
         errors["end_date"] = ValidationError(
             _("An absence is declared at most a year ahead (until %(latest)s).")
             % {"latest": _day(latest)}, code="too_far_ahead")
+    if errors:
+        raise ValidationError(errors)
+
+
+@receiver(cohort_dates_changing, dispatch_uid="attendance.cohort_dates_guard")
+def cohort_dates_guard(*, cohort, start_date, end_date, closing=False, **kwargs) -> None:
+    """A cohort's new dates keep every session still planned (not cancelled) within them:
+    the same rule as session_dates_check, seen from the cohort."""
+    sessions = cohort.sessions.filter(cancelled_at__isnull=True)
+    before = sessions.filter(date__lt=start_date).order_by("date").values_list("date", flat=True)
+    after = sessions.filter(date__gt=end_date).order_by("date").values_list("date", flat=True)
+    errors = {}
+    if before:
+        days = list(before)
+        errors["start_date"] = ValidationError(ngettext(
+            "A session of this group is planned on %(dates)s, before this start date: "
+            "cancel it or change its date first.",
+            "%(count)d sessions of this group are planned before this start date "
+            "(%(dates)s): cancel them or change their dates first.", len(days)) % {
+                "count": len(days), "dates": ", ".join(_day(day) for day in days[:5])},
+            code="sessions_outside")
+    if after:
+        days = list(after)
+        errors["on_date" if closing else "end_date"] = ValidationError(ngettext(
+            "A session of this group is planned on %(dates)s, after this end date: "
+            "cancel it or change its date first.",
+            "%(count)d sessions of this group are planned after this end date "
+            "(%(dates)s): cancel them or change their dates first.", len(days)) % {
+                "count": len(days), "dates": ", ".join(_day(day) for day in days[:5])},
+            code="sessions_outside")
     if errors:
         raise ValidationError(errors)

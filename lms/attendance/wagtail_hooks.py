@@ -1,14 +1,21 @@
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
+from wagtail.log_actions import log
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import EditView, SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import (
+    CreateView,
+    EditView,
+    SnippetViewSet,
+    SnippetViewSetGroup,
+)
 
+from lms.cohorts import services as cohort_services
 from lms.cohorts.models import Cohort
 from lms.progress.permissions import is_manager
 
@@ -19,11 +26,55 @@ from .models import AttendanceStatus, Session
 AMENDABLE_IN_ADMIN = ("cohort", "date", "start_time", "end_time", "module", "trainer", "room")
 
 
+class CohortServiceMixin:
+    """The admin's cohort forms save through lms.cohorts.services, like the site and the API:
+    a refused change (a path changed under learners, sessions outside the new dates, a
+    capacity below the learners, a closed group) is shown on the form, never a 500."""
+
+    def cohort_fields(self) -> dict:
+        data = self.form.cleaned_data
+        return {name: data[name] for name in cohort_services.EDITABLE_FIELDS if name in data}
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for name, errors in error.error_dict.items():
+                    form.add_error(name if name in form.fields else None, errors)
+            else:
+                form.add_error(None, error.messages)
+        except PermissionDenied as error:
+            form.add_error(None, str(error) or _("You cannot change this group."))
+        self.produced_error_message = _("The group was not saved:")
+        return self.form_invalid(form)
+
+
+class CohortCreateView(CohortServiceMixin, CreateView):
+    def save_instance(self):
+        cohort = cohort_services.cohort_create(
+            by=self.request.user, trainers=self.form.cleaned_data.get("trainers") or (),
+            **self.cohort_fields())
+        log(cohort, "wagtail.create", user=self.request.user)
+        return cohort
+
+
+class CohortEditView(CohortServiceMixin, EditView):
+    def save_instance(self):
+        cohort = cohort_services.cohort_update(
+            cohort=self.form.instance, by=self.request.user,
+            trainers=self.form.cleaned_data.get("trainers"), **self.cohort_fields())
+        log(cohort, "wagtail.edit", user=self.request.user)
+        return cohort
+
+
 class CohortViewSet(SnippetViewSet):
     model = Cohort
+    add_view_class = CohortCreateView
+    edit_view_class = CohortEditView
     icon = "group"
     menu_label = _("Cohorts")
-    list_display = ["name", "path", "start_date", "end_date", "place"]
+    list_display = ["name", "path", "start_date", "end_date", "place", "closed_on"]
     list_filter = ["path", "start_date"]
     search_fields = ["name", "place", "path__title"]
     ordering = ["-start_date", "name"]

@@ -18,6 +18,22 @@ class CohortQuerySet(models.QuerySet):
     def running_on(self, day):
         return self.filter(start_date__lte=day, end_date__gte=day)
 
+    def open(self):
+        return self.filter(closed_on__isnull=True)
+
+    def managed_by(self, user):
+        """The cohorts `user` may change (perms.can_change_cohort), as a queryset: a manager
+        all; a trainer those they train and those of the paths they teach."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_manager or user.is_superuser:
+            return self
+        if not user.is_trainer:
+            return self.none()
+        # A subquery rather than .distinct(): the joins on two M2M tables would repeat rows.
+        scope = Cohort.objects.filter(Q(trainers=user) | Q(path__trainers=user)).values("pk")
+        return self.filter(pk__in=scope)
+
 
 class Cohort(models.Model):
     """One run of a training path (a group, a promotion) with its dates and learners.
@@ -41,6 +57,9 @@ class Cohort(models.Model):
         settings.AUTH_USER_MODEL, related_name="trained_cohorts", blank=True,
         limit_choices_to={"is_trainer": True}, verbose_name=_("trainers"),
     )
+    # Closed by its trainers or a manager once it is over (cohort_close): no learner joins it
+    # any more and its dates no longer change; its records stay.
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CohortQuerySet.as_manager()
@@ -56,6 +75,10 @@ class Cohort(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_on is not None
 
     def clean(self):
         errors = {}

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import django_filters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Count, Prefetch
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -121,31 +121,6 @@ def notes_readable(user, interviews: list[Interview], context: str) -> dict[int,
     return notes
 
 
-# Writes of programmes: no service module owns them ----------------------------------------
-
-
-@transaction.atomic
-def programme_create(*, name: str, start_date, end_date=None, staff=(), co_financed=False,
-                     funders: str = "") -> Programme:
-    programme = Programme(name=name.strip(), start_date=start_date, end_date=end_date,
-                          co_financed=co_financed, funders=funders.strip())
-    programme.full_clean()
-    programme.save()
-    programme.staff.set(staff)
-    return programme
-
-
-@transaction.atomic
-def programme_update(*, programme: Programme, staff=None, **fields) -> Programme:
-    for name, value in fields.items():
-        setattr(programme, name, value.strip() if isinstance(value, str) else value)
-    programme.full_clean()
-    programme.save()
-    if staff is not None:
-        programme.staff.set(staff)
-    return programme
-
-
 # Errors ------------------------------------------------------------------------------------
 
 
@@ -250,26 +225,26 @@ class ProgrammeViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
             return ProgrammeWriteSerializer
         return ProgrammeSerializer
 
-    def _check_manager(self):
-        if not is_manager(self.request.user):
+    def create(self, request, *args, **kwargs):
+        if not is_manager(request.user):  # before the input: its errors are a manager's
             raise exceptions.PermissionDenied(
                 _("Only a manager creates or changes insertion programmes."))
-
-    def create(self, request, *args, **kwargs):
-        self._check_manager()
         data = self.validated()
         with service_errors():
-            programme = programme_create(**data)
+            programme = services.programme_create(by=request.user, **data)
         programme = self.get_queryset().get(pk=programme.pk)
         return Response(ProgrammeSerializer(programme).data, status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, partial=False, **kwargs):
         programme = self.get_object()
-        self._check_manager()
+        if not is_manager(request.user):
+            raise exceptions.PermissionDenied(
+                _("Only a manager creates or changes insertion programmes."))
         serializer = self.get_serializer(programme, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         with service_errors():
-            programme_update(programme=programme, **serializer.validated_data)
+            services.programme_update(programme=programme, by=request.user,
+                                      **serializer.validated_data)
         programme = self.get_queryset().get(pk=programme.pk)
         return Response(ProgrammeSerializer(programme).data)
 

@@ -373,3 +373,41 @@ class ExitForm(PageForm):
         if day and data.get("planned") and day < today:
             self.add_error("date", _("This date has passed: record the exit as effective."))
         return data
+
+
+# Programmes ---------------------------------------------------------------------------------
+
+class ProgrammeForm(forms.Form):
+    """An insertion programme and its staff (a manager's form)."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    start_date = forms.DateField(label=_("Start date"), widget=DATE_WIDGET,
+                                 validators=[validate_sane_date])
+    end_date = forms.DateField(label=_("End date"), widget=DATE_WIDGET, required=False,
+                               validators=[validate_sane_date])
+    staff = forms.ModelMultipleChoiceField(
+        label=_("Staff"), required=False, widget=forms.CheckboxSelectMultiple,
+        queryset=User.objects.none(),
+        help_text=_("The insertion staff who follow its trainees."))
+    co_financed = forms.BooleanField(
+        label=_("co-financed (e.g. ESF)"), required=False,
+        help_text=_("Co-financed programmes keep supporting evidence for 10 years."))
+    funders = forms.CharField(label=_("Funders"), max_length=300, required=False)
+
+    def __init__(self, *args, programme=None, **kwargs):
+        if programme is not None:
+            kwargs.setdefault("initial", {
+                "name": programme.name, "start_date": programme.start_date,
+                "end_date": programme.end_date, "co_financed": programme.co_financed,
+                "funders": programme.funders,
+                "staff": [member.pk for member in programme.staff.all()]})
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = (User.objects.insertion_staff().filter(is_active=True)
+                                         .order_by("last_name", "first_name", "pk"))
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("The programme ends before it starts."))
+        return data

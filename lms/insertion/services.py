@@ -52,6 +52,72 @@ def _require_programme_staff(by, programme: Programme) -> None:
         raise PermissionDenied
 
 
+# Programmes -----------------------------------------------------------------------------------
+
+PROGRAMME_FIELDS = ("name", "start_date", "end_date", "co_financed", "funders")
+
+
+def _require_manager(by) -> None:
+    """Programmes and their staff are a manager's (by=None: a system write, e.g. the demo)."""
+    if by is not None and not (by.is_manager or by.is_superuser):
+        raise PermissionDenied(_("Only a manager creates or changes insertion programmes."))
+
+
+def _staff_check(staff) -> list:
+    staff = list(staff)
+    wrong = [person for person in staff if not (person.is_insertion_staff and person.is_active)]
+    if wrong:
+        raise ValidationError({"staff": ValidationError(
+            _("%(names)s is not an active member of the insertion staff.")
+            % {"names": ", ".join(map(str, wrong))}, code="not_staff")})
+    return staff
+
+
+def _programme_dates_check(programme: Programme) -> None:
+    if programme.end_date and programme.start_date and programme.end_date < programme.start_date:
+        raise ValidationError({"end_date": ValidationError(
+            _("The programme ends before it starts."), code="ends_before_start")})
+
+
+@transaction.atomic
+def programme_create(*, name: str, start_date, by=None, end_date=None, staff=(),
+                     co_financed: bool = False, funders: str = "") -> Programme:
+    """A new insertion programme with its staff (active insertion staff members)."""
+    _require_manager(by)
+    programme = Programme(name=name.strip(), start_date=start_date, end_date=end_date,
+                          co_financed=co_financed, funders=funders.strip())
+    staff = _staff_check(staff)
+    programme.full_clean()
+    _programme_dates_check(programme)
+    programme.save()
+    programme.staff.set(staff)
+    return programme
+
+
+@transaction.atomic
+def programme_update(*, programme: Programme, by=None, staff=None, **fields) -> Programme:
+    """Change the fields given (PROGRAMME_FIELDS) and, when given, the staff. A staff member
+    taken off the programme no longer follows its trainees; one who is the referent of some
+    of them stays their referent until a colleague takes over (their history names them)."""
+    _require_manager(by)
+    unknown = set(fields) - set(PROGRAMME_FIELDS)
+    if unknown:
+        raise TypeError(f"programme_update() got unexpected fields: {', '.join(sorted(unknown))}")
+    programme = Programme.objects.select_for_update().get(pk=programme.pk)
+    if staff is not None:
+        staff = _staff_check(staff)
+    for name, value in fields.items():
+        setattr(programme, name, value.strip() if isinstance(value, str) else value)
+    programme.full_clean()
+    _programme_dates_check(programme)
+    programme.save()
+    if staff is not None:
+        programme.staff.set(staff)
+    return programme
+
+
+# Trainees -------------------------------------------------------------------------------------
+
 @transaction.atomic
 def trainee_create(*, programme: Programme, learner, by, entry_date, referent=None,
                    pass_iae_number: str = "", pass_iae_start=None, pass_iae_end=None

@@ -177,6 +177,10 @@ class CompetenceAssessmentFilter(django_filters.FilterSet):
     retrieve=extend_schema(summary="Read an enrolment"),
     create=extend_schema(
         summary="Enrol a learner (or yourself, in a path open to self-enrolment)",
+        description="Staff enrolling with a `cohort` a learner already enrolled in the path "
+                    "in no group (self-enrolled, most often) place them in it: 200 with the "
+                    "enrolment, now in the cohort. Any other existing enrolment is left as "
+                    "it is.",
         request=EnrollmentCreateSerializer,
         responses={201: EnrollmentSerializer, 200: EnrollmentSerializer},
     ),
@@ -237,6 +241,13 @@ class EnrollmentViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
                 enrollment, created = services.self_enroll(learner=learner, path=path)
             else:
                 raise exceptions.PermissionDenied(_("You cannot enrol learners in this path."))
+        if (not created and cohort is not None and is_staff(user)
+                and services.enrollment_placeable(enrollment)):
+            # Enrolled in no group yet (self-enrolled, most often): placed in the cohort given.
+            with service_errors(field="cohort"):
+                enrollment = services.enrollment_move(
+                    enrollment=enrollment, cohort=cohort, by=user,
+                    on_date=serializer.validated_data.get("joined_on"))
         if not created and not self.get_queryset().filter(pk=enrollment.pk).exists():
             # Enrolled elsewhere by someone else: say so without showing their record.
             raise exceptions.ValidationError(

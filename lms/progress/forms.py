@@ -295,3 +295,39 @@ class NewLearnerForm(EnrollmentTargetForm):
         """Whether to show the “another person” box: after a namesake was found, or ticked."""
         return self.is_bound and (self.has_error(NON_FIELD_ERRORS, "namesake")
                                   or bool(self.data.get("namesake_ok")))
+
+
+class PlaceLearnersForm(forms.Form):
+    """Enrolled learners ticked on a group's placement page: those in no group join it, those
+    in another group of the path move to it."""
+
+    enrollments = forms.ModelMultipleChoiceField(
+        label=_("Learners"), queryset=None, widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": _("Tick at least one learner in the list."),
+            "invalid_choice": _("One of the ticked learners can no longer be placed: reload "
+                                "the page."),
+            "invalid_pk_value": _("One of the ticked learners can no longer be placed: reload "
+                                  "the page."),
+        },
+    )
+    on_date = forms.DateField(
+        label=_("In the group from (optional)"), required=False, widget=DATE_WIDGET,
+        validators=[validate_sane_date],
+        help_text=_("The first day the learners are expected at the group's sessions; today "
+                    "by default. A learner who moves keeps their marks in their old group."))
+
+    def __init__(self, *args, cohort, enrollments, **kwargs):
+        kwargs.setdefault("auto_id", "place-%s")
+        super().__init__(*args, **kwargs)
+        self.cohort = cohort
+        self.fields["enrollments"].queryset = enrollments
+
+    def clean_on_date(self):
+        day = self.cleaned_data.get("on_date")
+        cohort = self.cohort
+        if day is not None and not cohort.start_date <= day <= cohort.end_date:
+            raise forms.ValidationError(_(
+                "Choose a day within the cohort's dates, from %(start)s to %(end)s.") % {
+                "start": f"{cohort.start_date:%d/%m/%Y}", "end": f"{cohort.end_date:%d/%m/%Y}"})
+        return day

@@ -28,7 +28,7 @@ from lms.cohorts.models import Cohort
 from .enums import EnrollmentSource
 from .models import Enrollment, EnrollmentStatusChange
 from .permissions import is_manager, paths_managed_by
-from .services import enrollment_create, membership_set_start
+from .services import OPEN_STATUSES, enrollment_create, enrollment_move, membership_set_start
 from .usernames import USERNAME_MAX, taken_usernames, username_base, username_pick
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -112,6 +112,9 @@ class RowPlan:
     path: object = None
     cohort: Cohort | None = None
     already_enrolled: bool = False
+    # Already enrolled in the path in no group (self-enrolled, most often), and the file names
+    # a group: they are placed in it.
+    to_place: bool = False
 
     @property
     def is_new_learner(self) -> bool:
@@ -137,7 +140,9 @@ class ImportPreview:
             "learners_new": len({row.learner_key for row in ok if row.is_new_learner}),
             "learners_existing": len({row.learner_key for row in ok if not row.is_new_learner}),
             "enrollments_new": sum(1 for row in ok if not row.already_enrolled),
-            "enrollments_existing": sum(1 for row in ok if row.already_enrolled),
+            "enrollments_existing": sum(1 for row in ok if row.already_enrolled
+                                        and not row.to_place),
+            "enrollments_to_place": sum(1 for row in ok if row.to_place),
         }
 
 
@@ -147,6 +152,7 @@ class ImportSummary:
     learners_matched: int = 0
     enrollments_created: int = 0
     already_enrolled: int = 0
+    placed: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -382,11 +388,14 @@ class _Lookups:
         for cohort in cohorts.distinct().only("id", "name", "path_id"):
             self.cohorts.setdefault((cohort.path_id, _fold(cohort.name)), []).append(cohort)
         learner_ids = sorted({row.learner.pk for row in rows if row.learner})
-        self.enrolled: set[tuple[int, int]] = set()
+        # (learner, path) → whether that enrolment waits for a group (placeable).
+        self.enrolled: dict[tuple[int, int], bool] = {}
         for chunk in _chunks(learner_ids):
-            self.enrolled.update(Enrollment.objects
-                                 .filter(learner_id__in=chunk, path_id__in=path_ids)
-                                 .values_list("learner_id", "path_id"))
+            for learner_id, path_id, cohort_id, status in (
+                    Enrollment.objects.filter(learner_id__in=chunk, path_id__in=path_ids)
+                    .values_list("learner_id", "path_id", "cohort_id", "status")):
+                self.enrolled[learner_id, path_id] = (cohort_id is None
+                                                      and status in OPEN_STATUSES)
 
     def new_username(self, base: str) -> str:
         return username_pick(base, self.taken)
@@ -540,6 +549,8 @@ def build_preview(*, text: str, user) -> ImportPreview:
             continue
         if row.learner is not None:
             row.already_enrolled = (row.learner.pk, row.path.pk) in lookups.enrolled
+            row.to_place = bool(row.cohort is not None and row.already_enrolled
+                                and lookups.enrolled[row.learner.pk, row.path.pk])
         duplicate_key = (row.learner_key, row.path.pk)
         if duplicate_key in seen:
             _error(row, parsed, "path", "duplicate", _(
@@ -599,6 +610,13 @@ def import_commit(*, text: str, by) -> ImportSummary:
             summary.learners_matched = len(learners) - len(created)
             for row in preview.rows:
                 learner = learners[row.learner_key]
+                if row.to_place:
+                    # Enrolled in no group (self-enrolled): placed in the file's group, and
+                    # convened to its sessions.
+                    enrollment_move(enrollment=Enrollment.objects.get(
+                        learner=learner, path=row.path), cohort=row.cohort, by=by)
+                    summary.placed += 1
+                    continue
                 if row.already_enrolled and learner.is_learner:
                     # enrollment_create would return it untouched: spare its queries.
                     summary.already_enrolled += 1

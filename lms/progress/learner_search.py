@@ -116,6 +116,14 @@ class Candidate:
     def enrolled(self) -> bool:
         return self.enrollment is not None
 
+    @property
+    def placeable(self) -> bool:
+        """Enrolled in the path in no group (self-enrolled, most often), still following it:
+        ticked, they are placed in the group chosen. Any trainer of a group of the path may
+        place them: someone waiting for a group is no other group's learner."""
+        return (self.enrollment is not None and self.enrollment.cohort_id is None
+                and self.enrollment.status in ("pending", "active"))
+
 
 @dataclass(frozen=True)
 class CandidateSearch:

@@ -4,6 +4,7 @@ from django.db.models import Q
 
 from courses.models import TrainingPathPage
 from lms.cohorts.models import Cohort
+from lms.cohorts.perms import can_change_cohort
 
 
 def is_manager(user) -> bool:
@@ -27,23 +28,13 @@ def can_manage_path(user, path) -> bool:
 def cohorts_managed_by(user):
     """The cohorts can_manage_cohort allows, as a queryset: a manager all, a trainer those they
     train and those of the paths they train."""
-    cohorts = Cohort.objects.all()
-    if is_manager(user):
-        return cohorts
-    if not (user.is_authenticated and user.is_trainer):
-        return cohorts.none()
-    return cohorts.filter(Q(pk__in=Cohort.objects.filter(trainers=user).values("pk"))
-                          | Q(path__trainers=user)).distinct()
+    return Cohort.objects.managed_by(user)
 
 
 def can_manage_cohort(user, cohort) -> bool:
-    """A cohort's own trainers and the trainers of its whole path; not another cohort's."""
-    if is_manager(user):
-        return True
-    if not (user.is_authenticated and user.is_trainer):
-        return False
-    return (cohort.trainers.filter(pk=user.pk).exists()
-            or cohort.path.trainers.filter(pk=user.pk).exists())
+    """A cohort's own trainers and the trainers of its whole path; not another cohort's
+    (the cohorts app's rule, the same for its learners as for its settings)."""
+    return can_change_cohort(user, cohort)
 
 
 def can_manage_enrollment(user, enrollment) -> bool:

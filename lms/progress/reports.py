@@ -19,7 +19,7 @@ from lms.core.spreadsheets import SafeCsvWriter, xlsx_append
 from .completion import module_is_complete
 from .enums import EnrollmentStatus
 from .models import Enrollment
-from .permissions import is_manager, paths_managed_by
+from .permissions import paths_managed_by
 from .selectors import ModuleOutline, completions_by_learner, path_outline, path_targets
 
 IN_PROGRESS = [EnrollmentStatus.PENDING, EnrollmentStatus.ACTIVE]
@@ -32,14 +32,7 @@ SECONDS_PER_DAY = 86400
 def cohorts_managed_by(user):
     """Cohorts whose learners `user` follows: those they train, those of the paths they train;
     all of them for a manager."""
-    cohorts = Cohort.objects.select_related("path")
-    if is_manager(user):
-        return cohorts
-    if not (user.is_authenticated and user.is_trainer):
-        return cohorts.none()
-    # A subquery rather than .distinct(): the joins on two M2M tables would repeat rows.
-    scope = Cohort.objects.filter(Q(trainers=user) | Q(path__trainers=user)).values("pk")
-    return cohorts.filter(pk__in=scope)
+    return Cohort.objects.select_related("path").managed_by(user)
 
 
 def followed_enrollments(user):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from courses.models import LessonPage, TrainingPathPage
+from lms.cohorts.services import cohort_seat_check
 
 from .completion import completion_check
 from .enums import (
@@ -52,6 +53,8 @@ CLOSED_STATUSES = {EnrollmentStatus.COMPLETED, EnrollmentStatus.WITHDRAWN}
 # Cohort memberships ---------------------------------------------------------------------------
 
 def _membership_open(*, enrollment: Enrollment, cohort, start_date) -> CohortMembership:
+    # A closed or full group takes nobody (the cohorts app's rule, under its row lock).
+    cohort_seat_check(cohort=cohort, enrollment_id=enrollment.pk)
     cohort_roster_changing.send(sender=CohortMembership, enrollment=enrollment, cohort=cohort,
                                 first_date=start_date, last_date=None, joining=True)
     membership = CohortMembership.objects.create(enrollment=enrollment, cohort=cohort,
@@ -134,6 +137,28 @@ def enrollment_move(*, enrollment: Enrollment, cohort, by, on_date=None) -> Enro
     enrollment.cohort = cohort
     enrollment.save(update_fields=["cohort"])
     return enrollment
+
+
+def enrollment_placeable(enrollment: Enrollment) -> bool:
+    """Enrolled in the path but in no group yet (self-enrolled learners, most often), and
+    still following it: such a learner waits to be placed in a group."""
+    return enrollment.cohort_id is None and enrollment.status in OPEN_STATUSES
+
+
+@transaction.atomic
+def enrollments_place(*, enrollments, cohort, by, on_date=None) -> list[Enrollment]:
+    """Place enrolled learners in `cohort` from `on_date` (today by default): those in no
+    group join it, those in another group of the path move to it (enrollment_move: their
+    marks stay with the old group's sessions). All of them or none; each is convened to the
+    group's sessions once the transaction is committed (signals.learner_placed)."""
+    placed = []
+    for enrollment in enrollments:
+        if enrollment.path_id != cohort.path_id:
+            raise ValidationError({"cohort": ValidationError(
+                _("This cohort belongs to another training path."), code="other_path")})
+        placed.append(enrollment_move(enrollment=enrollment, cohort=cohort, by=by,
+                                      on_date=on_date))
+    return placed
 
 
 @transaction.atomic
@@ -238,16 +263,20 @@ class EnrollmentBatch:
 
     created: list[Enrollment] = field(default_factory=list)
     existing: list[Enrollment] = field(default_factory=list)
+    # Already enrolled in no group (self-enrolled, most often), now placed in the cohort.
+    placed: list[Enrollment] = field(default_factory=list)
 
     def __len__(self) -> int:
-        return len(self.created) + len(self.existing)
+        return len(self.created) + len(self.existing) + len(self.placed)
 
 
 @transaction.atomic
 def enroll_many(*, learners, path: TrainingPathPage, by, cohort=None, joined_on=None
                 ) -> EnrollmentBatch:
     """Enrol several learners in a path, and in a cohort of it: all of them, or none on any
-    error. Enrolling someone again changes nothing. `joined_on`: see enrollment_create."""
+    error. Someone enrolled in the path but in no group is placed in the cohort (from
+    `joined_on`); enrolling anyone else again changes nothing. `joined_on`: see
+    enrollment_create."""
     _enrollment_scope_check(by=by, path=path, cohort=cohort)
     batch = EnrollmentBatch()
     seen: set[int] = set()
@@ -261,7 +290,13 @@ def enroll_many(*, learners, path: TrainingPathPage, by, cohort=None, joined_on=
         enrollment, created = enrollment_create(learner=learner, path=path,
                                                 source=EnrollmentSource.STAFF, by=by,
                                                 cohort=cohort, joined_on=joined_on)
-        (batch.created if created else batch.existing).append(enrollment)
+        if created:
+            batch.created.append(enrollment)
+        elif cohort is not None and enrollment_placeable(enrollment):
+            batch.placed.append(enrollment_move(enrollment=enrollment, cohort=cohort, by=by,
+                                                on_date=joined_on))
+        else:
+            batch.existing.append(enrollment)
     return batch
 
 

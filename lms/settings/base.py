@@ -7,6 +7,8 @@ import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from .serving import served_site_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 PROJECT_DIR = BASE_DIR / "lms"
 
@@ -18,7 +20,10 @@ DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Links that leave the page (e-mails, QR codes, verification links, access cards, calendar
+# feeds) lead here: SITE_URL when set (production), else the host and port `make run` serves.
+SITE_URL = env("SITE_URL", default="").rstrip("/") or served_site_url(
+    env("SERVE_HOST", default="127.0.0.1"), env("SERVE_PORT", default="8000"))
 
 INSTALLED_APPS = [
     "lms.accounts",

@@ -1,9 +1,10 @@
 """Development on one machine: SQLite and in-process tasks unless the environment says otherwise."""
 
 import secrets
+from urllib.parse import urlsplit
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, env
+from .base import ALLOWED_HOSTS, BASE_DIR, SITE_URL, env
 
 DEBUG = env.bool("DEBUG", default=True)
 
@@ -19,3 +20,9 @@ STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# `make run HOST=0.0.0.0` serves the whole network: the address its links carry (a phone
+# scanning a QR code) must be answered too.
+_site_host = urlsplit(SITE_URL).hostname
+if _site_host and _site_host not in ALLOWED_HOSTS and f"[{_site_host}]" not in ALLOWED_HOSTS:
+    ALLOWED_HOSTS = [*ALLOWED_HOSTS, f"[{_site_host}]" if ":" in _site_host else _site_host]

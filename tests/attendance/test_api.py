@@ -222,18 +222,41 @@ def test_cohort_input_errors_are_400s(api, manager, path, cohort, enrollment, ca
 
 
 @pytest.mark.django_db
-def test_only_managers_create_or_change_cohorts(api, trainer, learner, path, cohort,
-                                                enrollment, elsewhere):
+def test_who_creates_or_changes_cohorts(api, trainer, learner, path, cohort, enrollment,
+                                        elsewhere):
+    """Managers any; a trainer the cohorts of the paths they teach and those they train (the
+    cohorts services' rule); learners none."""
     data = {"name": "X", "path": path.pk, "start_date": "2026-03-02", "end_date": "2026-06-26"}
-    for user in (trainer, learner):
-        as_user(api, user)
-        assert post(api, COHORTS, data).status_code == 403
-        assert api.patch(f"{COHORTS}{cohort.pk}/", {"name": "Y"}, format="json"
-                         ).status_code == 403
+    as_user(api, learner)
+    assert post(api, COHORTS, data).status_code == 403
+    assert api.patch(f"{COHORTS}{cohort.pk}/", {"name": "Y"}, format="json").status_code == 403
     as_user(api, trainer)
+    assert post(api, COHORTS, data).status_code == 403  # not a trainer of the path
     assert api.patch(f"{COHORTS}{elsewhere.cohort.pk}/", {"name": "Y"}, format="json"
                      ).status_code == 404
     assert Cohort.objects.filter(name__in=["X", "Y"]).count() == 0
+    response = api.patch(f"{COHORTS}{cohort.pk}/", {"name": "Y"}, format="json")
+    assert response.status_code == 200 and response.json()["name"] == "Y"
+    path.trainers.add(trainer)
+    path.save()  # a parental M2M is written on save
+    response = post(api, COHORTS, data)
+    assert response.status_code == 201, response.content
+
+
+@pytest.mark.django_db
+def test_cohort_close_through_the_api(api, trainer, cohort, enrollment):
+    as_user(api, trainer)
+    later = SessionFactory(cohort=cohort, date=TODAY + datetime.timedelta(days=7))
+    url = f"{COHORTS}{cohort.pk}/close/"
+    response = post(api, url, {"on_date": TODAY.isoformat()})
+    assert response.status_code == 400 and set(response.json()) == {"on_date"}
+    services.session_cancel(session=later, by=trainer, reason="Salle fermée")
+    response = post(api, url, {"on_date": TODAY.isoformat()})
+    assert response.status_code == 200, response.content
+    assert response.json()["closed_on"] == TODAY.isoformat()
+    assert response.json()["end_date"] == TODAY.isoformat()
+    response = post(api, url, {"on_date": TODAY.isoformat()})
+    assert response.status_code == 400  # already closed
 
 
 # Sessions: reading -------------------------------------------------------------------------

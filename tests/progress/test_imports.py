@@ -228,7 +228,8 @@ def test_same_new_learner_on_two_paths_is_one_account(path, other_path, manager)
     preview = preview_of(text, manager)
     assert preview.is_valid
     assert preview.counts == {"learners_new": 1, "learners_existing": 0,
-                              "enrollments_new": 2, "enrollments_existing": 0}
+                              "enrollments_new": 2, "enrollments_existing": 0,
+                              "enrollments_to_place": 0}
     summary = imports.import_commit(text=text, by=manager)
     assert (summary.learners_created, summary.enrollments_created) == (1, 2)
     assert User.objects.filter(email="lucie.martin@exemple.fr").count() == 1
@@ -259,7 +260,8 @@ def test_existing_learners_match_by_username_or_email(path, other_path, manager)
     assert [(r.learner, r.already_enrolled) for r in preview.rows] == [
         (by_email, True), (by_username, False)]
     assert preview.counts == {"learners_new": 0, "learners_existing": 2,
-                              "enrollments_new": 1, "enrollments_existing": 1}
+                              "enrollments_new": 1, "enrollments_existing": 1,
+                              "enrollments_to_place": 0}
 
 
 def test_email_of_another_account_with_another_username_is_an_error(path, manager):
@@ -276,7 +278,8 @@ def test_commit_creates_learners_and_enrolments(path, cohort, manager):
     text = make_csv([row(cohort=cohort.name, enrolled="01/09/2024")]).decode()
     summary = imports.import_commit(text=text, by=manager)
     assert summary.as_dict() == {"learners_created": 1, "learners_matched": 0,
-                                 "enrollments_created": 1, "already_enrolled": 0}
+                                 "enrollments_created": 1, "already_enrolled": 0,
+                                 "placed": 0}
     learner = User.objects.get(email="lucie.martin@exemple.fr")
     assert learner.is_learner and not learner.is_trainer
     assert not learner.has_usable_password()
@@ -293,7 +296,8 @@ def test_reimport_is_idempotent(path, cohort, manager):
     again = imports.import_commit(text=text, by=manager)
     assert (first.learners_created, first.enrollments_created) == (3, 3)
     assert again.as_dict() == {"learners_created": 0, "learners_matched": 3,
-                               "enrollments_created": 0, "already_enrolled": 3}
+                               "enrollments_created": 0, "already_enrolled": 3,
+                               "placed": 0}
     assert User.objects.filter(is_learner=True).count() == 3
     assert Enrollment.objects.count() == 3
 
@@ -350,7 +354,8 @@ def test_full_flow_upload_preview_commit_done(manager_client, path, cohort):
     response = manager_client.get(DONE)
     assert response.status_code == 200
     assert response.context["summary"] == {"learners_created": 2, "learners_matched": 0,
-                                           "enrollments_created": 2, "already_enrolled": 0}
+                                           "enrollments_created": 2, "already_enrolled": 0,
+                                           "placed": 0}
     assert Enrollment.objects.filter(path=path, cohort=cohort).count() == 2
     assert manager_client.get(DONE).status_code == 302  # the summary is shown once
 
@@ -487,4 +492,22 @@ def test_preview_query_count_does_not_grow_with_the_file(size, manager_client, p
         response = manager_client.get(PREVIEW)
     preview = response.context["preview"]
     assert len(preview.rows) == size and preview.is_valid
-    assert preview.counts["enrollments_existing"] == (size // 4 or 1)
+    # Enrolled in no group, and the file names one: they are to be placed in it.
+    assert preview.counts["enrollments_to_place"] == (size // 4 or 1)
+
+
+def test_a_self_enrolled_learner_named_with_a_group_is_placed_in_it(path, cohort, manager):
+    learner = LearnerFactory(email="lucie.martin@exemple.fr")
+    enrollment = EnrollmentFactory(learner=learner, path=path, cohort=None,
+                                   source=EnrollmentSource.SELF)
+    text = make_csv([row(cohort=cohort.name)]).decode()
+    preview = preview_of(text, manager)
+    assert [r.to_place for r in preview.rows] == [True]
+    assert preview.counts["enrollments_to_place"] == 1
+    assert preview.counts["enrollments_existing"] == 0
+    summary = imports.import_commit(text=text, by=manager)
+    assert (summary.placed, summary.already_enrolled) == (1, 0)
+    enrollment.refresh_from_db()
+    assert enrollment.cohort == cohort and enrollment.memberships.get().cohort == cohort
+    again = imports.import_commit(text=text, by=manager)
+    assert (again.placed, again.already_enrolled) == (0, 1)

@@ -67,11 +67,20 @@ def _enroll_existing(request, form, *, path):
         _refused(form, error)
         return None
     target = _target(path, cohort)
-    created, existing = len(batch.created), len(batch.existing)
-    if created:
-        text = ngettext("%(count)d learner enrolled: %(target)s.",
-                        "%(count)d learners enrolled: %(target)s.",
-                        created) % {"count": created, "target": target}
+    created, existing, placed = len(batch.created), len(batch.existing), len(batch.placed)
+    if created or placed:
+        texts = []
+        if created:
+            texts.append(ngettext("%(count)d learner enrolled: %(target)s.",
+                                  "%(count)d learners enrolled: %(target)s.",
+                                  created) % {"count": created, "target": target})
+        if placed:
+            texts.append(ngettext(
+                "%(count)d learner already enrolled in the path placed in the group "
+                "%(cohort)s.",
+                "%(count)d learners already enrolled in the path placed in the group "
+                "%(cohort)s.", placed) % {"count": placed, "cohort": cohort.name})
+        text = " ".join(texts)
         if existing:
             text += " " + ngettext(
                 "%(count)d other was already enrolled in the path: nothing changed for them.",
@@ -107,7 +116,9 @@ def _create_and_enroll(request, form, *, path):
 
 def _enrol_page(request, *, path, cohort=None):
     user = request.user
-    cohorts = list(cohorts_managed_by(user).filter(path=path).order_by("-start_date", "name"))
+    # A closed group takes no learner: it is not offered.
+    cohorts = list(cohorts_managed_by(user).filter(path=path, closed_on__isnull=True)
+                   .order_by("-start_date", "name"))
     target = {"cohorts": cohorts,
               "outside_allowed": services.can_enroll_outside_cohorts(user, path)}
     posted = request.method == "POST"
@@ -134,7 +145,9 @@ def _enrol_page(request, *, path, cohort=None):
         results = enrollment_candidates(
             query=query, path=path, user=user, whole_path=target["outside_allowed"],
             cohort_ids={c.pk for c in cohorts})
-    selectable = {c.learner.pk for c in results.candidates if not c.enrolled} if results else set()
+    # Learners in no group yet (self-enrolled ones) are ticked to be placed in a group.
+    selectable = ({c.learner.pk for c in results.candidates
+                   if not c.enrolled or (c.placeable and cohorts)} if results else set())
     select_all = not posted and request.GET.get("all") == "1"
     if enrol_form.is_bound:
         ticked = enrol_form.ticked
@@ -142,7 +155,8 @@ def _enrol_page(request, *, path, cohort=None):
         ticked = selectable if select_all else set()
     return render(request, "progress/staff/enrol.html", {
         "path": path, "cohort": cohort, "search": search, "query": query, "results": results,
-        "selectable": selectable, "ticked": ticked, "select_all": select_all,
+        "selectable": selectable, "ticked": ticked, "can_place": bool(cohorts),
+        "select_all": select_all,
         "select_all_url": "?" + urlencode({"q": query, **({} if select_all else {"all": 1})}),
         "namesakes": [(person, _search_url(person.username))
                       for person in getattr(new_form, "namesakes", [])],

@@ -1,0 +1,101 @@
+"""Insertion programmes and their staff, written by a manager: services.programme_create /
+programme_update, used by the site's pages and the API."""
+
+import datetime
+import html
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from lms.insertion import services
+from lms.insertion.models import Programme
+from tests.accounts.factories import LearnerFactory, TrainerFactory
+from tests.insertion.factories import InsertionStaffFactory, ProgrammeFactory
+
+pytestmark = pytest.mark.django_db
+START = datetime.date(2026, 1, 5)
+
+
+def test_a_manager_creates_and_changes_a_programme(manager, staff):
+    colleague = InsertionStaffFactory()
+    programme = services.programme_create(by=manager, name=" Chantier espaces verts ",
+                                          start_date=START, staff=[staff], co_financed=True,
+                                          funders="FSE+, Département")
+    assert programme.name == "Chantier espaces verts"
+    assert list(programme.staff.all()) == [staff] and programme.co_financed
+    programme = services.programme_update(programme=programme, by=manager,
+                                          staff=[staff, colleague],
+                                          end_date=START + datetime.timedelta(days=365))
+    assert set(programme.staff.all()) == {staff, colleague}
+    assert programme.end_date == START + datetime.timedelta(days=365)
+
+
+def test_only_a_manager_writes_programmes(staff, trainer, programme):
+    for user in (staff, trainer):
+        with pytest.raises(PermissionDenied):
+            services.programme_create(by=user, name="X", start_date=START)
+        with pytest.raises(PermissionDenied):
+            services.programme_update(programme=programme, by=user, name="X")
+
+
+def test_the_staff_are_active_insertion_staff_and_dates_coherent(manager, staff):
+    for wrong in (TrainerFactory(), LearnerFactory(), InsertionStaffFactory(is_active=False)):
+        with pytest.raises(ValidationError) as error:
+            services.programme_create(by=manager, name="X", start_date=START, staff=[wrong])
+        assert set(error.value.message_dict) == {"staff"}
+    with pytest.raises(ValidationError) as error:
+        services.programme_create(by=manager, name="X", start_date=START,
+                                  end_date=START - datetime.timedelta(days=1))
+    assert set(error.value.message_dict) == {"end_date"}
+    assert not Programme.objects.filter(name="X").exists()
+
+
+def test_the_manager_creates_a_programme_from_the_site(client, manager, staff):
+    client.force_login(manager)
+    dashboard = html.unescape(client.get(reverse("insertion:dashboard")).content.decode())
+    assert f'href="{reverse("insertion:programme_list")}"' in dashboard
+    response = client.get(reverse("insertion:programme_create"))
+    assert response.status_code == 200 and str(staff) in html.unescape(
+        response.content.decode())
+    response = client.post(reverse("insertion:programme_create"), {
+        "name": "Chantier recyclerie", "start_date": "2026-02-02", "end_date": "",
+        "staff": [staff.pk], "funders": "DDETS"})
+    assert response.status_code == 302
+    programme = Programme.objects.get(name="Chantier recyclerie")
+    assert list(programme.staff.all()) == [staff] and programme.funders == "DDETS"
+    response = client.post(reverse("insertion:programme_edit", args=[programme.pk]), {
+        "name": "Chantier recyclerie", "start_date": "2026-02-02", "end_date": "2026-01-01",
+        "staff": [staff.pk]})
+    assert response.status_code == 400 and "end_date" in response.context["form"].errors
+    response = client.post(reverse("insertion:programme_edit", args=[programme.pk]), {
+        "name": "Recyclerie", "start_date": "2026-02-02", "staff": []})
+    assert response.status_code == 302
+    programme.refresh_from_db()
+    assert programme.name == "Recyclerie" and not programme.staff.exists()
+
+
+def test_the_programme_pages_are_a_managers(client, staff, trainer, learner, programme):
+    for user in (staff, trainer, learner):
+        client.force_login(user)
+        assert client.get(reverse("insertion:programme_list")).status_code == 404
+        assert client.get(reverse("insertion:programme_create")).status_code == 404
+        assert client.get(reverse("insertion:programme_edit", args=[programme.pk])
+                          ).status_code == 404
+
+
+def test_the_programme_list_query_count_is_pinned(client, manager, programme):
+    client.force_login(manager)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("insertion:programme_list")).status_code == 200
+        return len(queries)
+
+    count()
+    few = count()
+    for _ in range(4):
+        ProgrammeFactory(staff=[InsertionStaffFactory(), InsertionStaffFactory()])
+    assert count() == few
