@@ -118,6 +118,9 @@ EXPECTATIONS: dict[str, dict[str, frozenset[str]]] = {
     "attendance:rollcall-sessions": {GET: ANY_TRAINER},
     "attendance:rollcall": {GET: COHORT_A, POST: COHORT_A},
     "attendance:rollcall-code": {GET: COHORT_A},
+    # One line saved at each tap (JSON), and "All present": the roll call's writers.
+    "attendance:rollcall-mark": {POST: COHORT_A},
+    "attendance:rollcall-all-present": {POST: COHORT_A},
     "attendance:rollcall-sign": {GET: COHORT_A, POST: COHORT_A},
     "attendance:rollcall-sign-paper": {POST: COHORT_A},
     "attendance:rollcall-lock": {GET: COHORT_A, POST: COHORT_A},
@@ -125,6 +128,9 @@ EXPECTATIONS: dict[str, dict[str, frozenset[str]]] = {
     "attendance:checkin": {GET: only(LEARNER), POST: only(LEARNER)},
     # Everyone signed in sees their own absences (none for staff) and may declare one.
     "attendance:my-absences": {GET: SIGNED_IN, POST: SIGNED_IN},
+    # The learner's own notice, changed or withdrawn before its session starts.
+    "attendance:absence-edit": {GET: only(LEARNER), POST: only(LEARNER)},
+    "attendance:absence-withdraw": {POST: only(LEARNER)},
     "attendance:cohort_list": {GET: ANY_TRAINER},
     "attendance:cohort_detail": {GET: COHORT_A},
     "attendance:cohort_export_xlsx": {GET: COHORT_A},
