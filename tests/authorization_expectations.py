@@ -128,6 +128,11 @@ EXPECTATIONS: dict[str, dict[str, frozenset[str]]] = {
     "attendance:checkin": {GET: only(LEARNER), POST: only(LEARNER)},
     # Everyone signed in sees their own absences (none for staff) and may declare one.
     "attendance:my-absences": {GET: SIGNED_IN, POST: SIGNED_IN},
+    # In-app notifications: one's own list and count; the learner's notification is theirs.
+    "notifications:list": {GET: SIGNED_IN},
+    "notifications:count": {GET: SIGNED_IN},
+    "notifications:read-all": {POST: SIGNED_IN},
+    "notifications:read": {POST: only(LEARNER)},
     # The learner's own notice, changed or withdrawn before its session starts.
     "attendance:absence-edit": {GET: only(LEARNER), POST: only(LEARNER)},
     "attendance:absence-withdraw": {POST: only(LEARNER)},

@@ -227,6 +227,10 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Without a broker there is no beat: `manage.py runserver` runs the schedule's crontab entries
+# in a thread instead (lms.core.scheduler). Production's Celery beat is unaffected.
+EMBEDDED_SCHEDULER = env.bool("EMBEDDED_SCHEDULER", default=True)
+
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Parcours <no-reply@parcours.localhost>")
