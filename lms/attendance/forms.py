@@ -97,7 +97,7 @@ class RollCallForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.learners = learners
         self.marks = marks
-        active = [(status.code, status.label) for status in statuses]
+        active = [(status.code, status.display_label) for status in statuses]
         active_codes = {code for code, _label in active}
         for learner in learners:
             mark = marks.get(learner.pk)
@@ -105,7 +105,7 @@ class RollCallForm(forms.Form):
             choices = [("", _("Unmarked")), *active]
             if current and current.code not in active_codes:
                 # A status retired since the mark was given stays shown, so it is kept as is.
-                choices.append((current.code, current.label))
+                choices.append((current.code, current.display_label))
             self.fields[f"status_{learner.pk}"] = forms.ChoiceField(
                 label=_("Status"), choices=choices, required=False, widget=forms.RadioSelect,
                 initial=current.code if current else "", show_hidden_initial=True,

@@ -130,6 +130,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates day first ("7 Dec 2026"): lms/formats/en/formats.py.
+FORMAT_MODULE_PATH = ["lms.formats"]
 TIME_ZONE = env("TIME_ZONE", default="Europe/Paris")
 USE_I18N = True
 USE_TZ = True
