@@ -17,11 +17,15 @@
         return;
       }
       badge.textContent = String(data.unread);
-      badge.hidden = false;
+      // Read out as "Notifications 3 (3 unread)": a bare number says little.
       var label = badge.getAttribute("data-label");
       if (label) {
-        badge.setAttribute("aria-label", label.replace("%s", data.unread));
+        var spoken = document.createElement("span");
+        spoken.className = "visually-hidden";
+        spoken.textContent = " (" + label.replace("%s", data.unread) + ")";
+        badge.appendChild(spoken);
       }
+      badge.hidden = false;
     })
     .catch(function () {});
 })();

@@ -43,7 +43,7 @@ def test_quick_validation_and_notifications_fit_a_small_phone(live_server, new_p
         journey.step(f"quick-validation-{language}")
         journey.goto("/notifications/")
         page.locator("[data-notification-count]:not([hidden])").wait_for()
-        assert page.locator("[data-notification-count]").inner_text() == "1"
+        assert page.locator("[data-notification-count]").inner_text().startswith("1")
         journey.step(f"notifications-{language}")
     journey.finish()
     journey.assert_accessible()
