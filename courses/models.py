@@ -51,7 +51,14 @@ class Audience(models.Model):
         ordering = ["name"]
 
     def __str__(self):
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the visitor's language (lms.core.labels)."""
+        from lms.core.labels import AUDIENCE_NAMES, translated
+
+        return translated(AUDIENCE_NAMES, self.slug, self.name)
 
 
 class HomePage(Page):

@@ -54,6 +54,22 @@ class CompetenceFramework(BilingualName):
     def __str__(self):
         return self.name
 
+    @property
+    def short_name(self) -> str:
+        """What tells the frameworks apart next to a competence's code: "DigComp", "Pix"
+        ("5.1" exists in both)."""
+        family = self.code.split("-", 1)[0].lower()
+        return SHORT_NAMES.get(family, self.code)
+
+    @property
+    def short_label(self) -> str:
+        """The framework and its version, for choosers and filters: "DigComp 2.2"."""
+        return f"{self.short_name} {self.version}".strip()
+
+
+# Framework families by the start of their code, as people name them.
+SHORT_NAMES = {"digcomp": "DigComp", "pix": "Pix"}
+
 
 class CompetenceLevel(BilingualName, index.Indexed):
     framework = models.ForeignKey(
@@ -135,6 +151,8 @@ class Competence(BilingualName, index.Indexed):
     search_fields = [
         index.SearchField("code"), index.SearchField("name_fr"), index.SearchField("name_en"),
         index.AutocompleteField("name_fr"),
+        # The chooser filters a search by framework, through the competence's area.
+        index.FilterField("area"),
     ]
 
     class Meta:
@@ -146,7 +164,13 @@ class Competence(BilingualName, index.Indexed):
         ]
 
     def __str__(self):
-        return f"{self.code} {self.name}"
+        # "Pix 5.1 …" and "DigComp 5.1 …": the same code exists in both frameworks.
+        return f"{self.area.framework.short_name} {self.code} {self.name}"
+
+    def framework_label(self) -> str:
+        return self.area.framework.short_label
+
+    framework_label.short_description = _("framework")
 
     @property
     def framework(self) -> CompetenceFramework:

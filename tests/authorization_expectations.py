@@ -120,6 +120,9 @@ EXPECTATIONS: dict[str, dict[str, frozenset[str]]] = {
     "attendance:rollcall-sessions": {GET: ANY_TRAINER},
     "attendance:rollcall": {GET: COHORT_A, POST: COHORT_A},
     "attendance:rollcall-code": {GET: COHORT_A},
+    # One line saved at each tap (JSON), and "All present": the roll call's writers.
+    "attendance:rollcall-mark": {POST: COHORT_A},
+    "attendance:rollcall-all-present": {POST: COHORT_A},
     "attendance:rollcall-sign": {GET: COHORT_A, POST: COHORT_A},
     "attendance:rollcall-sign-paper": {POST: COHORT_A},
     "attendance:rollcall-lock": {GET: COHORT_A, POST: COHORT_A},
@@ -127,6 +130,14 @@ EXPECTATIONS: dict[str, dict[str, frozenset[str]]] = {
     "attendance:checkin": {GET: only(LEARNER), POST: only(LEARNER)},
     # Everyone signed in sees their own absences (none for staff) and may declare one.
     "attendance:my-absences": {GET: SIGNED_IN, POST: SIGNED_IN},
+    # In-app notifications: one's own list and count; the learner's notification is theirs.
+    "notifications:list": {GET: SIGNED_IN},
+    "notifications:count": {GET: SIGNED_IN},
+    "notifications:read-all": {POST: SIGNED_IN},
+    "notifications:read": {POST: only(LEARNER)},
+    # The learner's own notice, changed or withdrawn before its session starts.
+    "attendance:absence-edit": {GET: only(LEARNER), POST: only(LEARNER)},
+    "attendance:absence-withdraw": {POST: only(LEARNER)},
     "attendance:cohort_list": {GET: ANY_TRAINER},
     # Groups: any trainer opens the creation form (the paths offered are those they teach);
     # cohort A is changed and closed by its trainer and managers.

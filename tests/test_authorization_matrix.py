@@ -308,6 +308,7 @@ def _kwargs_by_name(w) -> dict:
         "milestone_id": w.milestone.pk, "obstacle_id": w.obstacle.pk,
         "interview_id": w.interview.pk, "exit_id": w.exit.pk,
         "notification_id": w.notification.pk, "user_id": w.learner.pk,
+        "notice_id": w.notice.pk,
         "complaint_id": w.complaint.pk, "improvement_id": w.improvement.pk,
         "pack_id": w.audit_pack.pk,
         "survey_id": w.survey.pk,

@@ -96,8 +96,8 @@ class _Names:
                 for key in keys:
                     if key in ids and state.get(key) is not None:
                         ids[key].add(state[key])
-        self.statuses = dict(AttendanceStatus.objects.values_list("code", "label")) \
-            if entries else {}
+        self.statuses = {status.code: status.display_label
+                         for status in AttendanceStatus.objects.all()} if entries else {}
         self.by_key = {"cohort": {}, "module": {}, "trainer": {}, "locked_by": {}}
         if ids["cohort"]:
             self.by_key["cohort"] = {cohort.pk: cohort.name

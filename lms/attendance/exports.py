@@ -61,9 +61,9 @@ def mark_text(mark: Attendance | None) -> str:
     if mark is None or mark.status is None:
         return ""
     if mark.minutes_late:
-        return _("%(status)s (+%(minutes)s min)") % {"status": mark.status.label,
+        return _("%(status)s (+%(minutes)s min)") % {"status": mark.status.display_label,
                                                      "minutes": mark.minutes_late}
-    return mark.status.label
+    return mark.status.display_label
 
 
 def cohort_learners(cohort) -> list:

@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass, field
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +17,8 @@ from .services import MarkInput
 # type="date" inputs only take ISO dates, whatever the language of the page.
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 ROW_FIELD = re.compile(r"^(status|late|comment)_(\d+)$")
+# What a declared absence pre-sets on the roll call.
+PRESET_STATUS = "excused"
 REASON_HELP = _("This sheet is locked: the change is kept in the audit trail with its reason.")
 
 
@@ -36,6 +39,9 @@ class RollCallRow:
     initials: SafeString
     mark: object = None
     notices: list = field(default_factory=list)
+    # A status shown checked though not saved yet: "excused" for a learner unmarked who
+    # declared their absence. Its hidden initial stays "", so saving the form records it.
+    preset: str = ""
 
     @property
     def status_options(self) -> list[dict]:
@@ -43,6 +49,8 @@ class RollCallRow:
         rendering a widget template per radio cost about half of a 30-learner page."""
         status = self.status
         checked = status.field.widget.format_value(status.value())
+        if self.preset and checked in ([], [""]):
+            checked = [self.preset]
         return [
             {"value": value, "label": label, "id": f"{status.auto_id}_{index}",
              "checked": str(value) in checked}
@@ -89,7 +97,7 @@ class RollCallForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.learners = learners
         self.marks = marks
-        active = [(status.code, status.label) for status in statuses]
+        active = [(status.code, status.display_label) for status in statuses]
         active_codes = {code for code, _label in active}
         for learner in learners:
             mark = marks.get(learner.pk)
@@ -97,7 +105,7 @@ class RollCallForm(forms.Form):
             choices = [("", _("Unmarked")), *active]
             if current and current.code not in active_codes:
                 # A status retired since the mark was given stays shown, so it is kept as is.
-                choices.append((current.code, current.label))
+                choices.append((current.code, current.display_label))
             self.fields[f"status_{learner.pk}"] = forms.ChoiceField(
                 label=_("Status"), choices=choices, required=False, widget=forms.RadioSelect,
                 initial=current.code if current else "", show_hidden_initial=True,
@@ -125,8 +133,14 @@ class RollCallForm(forms.Form):
                       "and try again."), code="foreign_learner")
         return cleaned
 
-    def rows(self, notices_by_learner=None) -> list[RollCallRow]:
+    def rows(self, notices_by_learner=None, *, preset_notices: bool = False
+             ) -> list[RollCallRow]:
+        """The lines of the form; with `preset_notices`, an unmarked learner who declared an
+        absence for the day is shown as excused (the trainer can change it)."""
         notices_by_learner = notices_by_learner or {}
+        codes = ({code for code, _label in self.fields[f"status_{self.learners[0].pk}"].choices}
+                 if self.learners else set())
+        excused = preset_notices and not self.is_bound and PRESET_STATUS in codes
         rows = []
         for learner in self.learners:
             names = [f"status_{learner.pk}", f"late_{learner.pk}", f"comment_{learner.pk}"]
@@ -136,6 +150,9 @@ class RollCallForm(forms.Form):
                 initials=_hidden_initials(bound),
                 mark=self.marks.get(learner.pk),
                 notices=notices_by_learner.get(learner.pk, []),
+                preset=PRESET_STATUS if (
+                    excused and notices_by_learner.get(learner.pk)
+                    and not getattr(self.marks.get(learner.pk), "status_id", None)) else "",
             ))
         return rows
 
@@ -235,11 +252,9 @@ class CheckinForm(forms.Form):
     )
 
 
-class AbsenceNoticeForm(forms.Form):
-    cohort = forms.ModelChoiceField(
-        label=_("Group"), queryset=Cohort.objects.none(), empty_label=None,
-        error_messages={"invalid_choice": _("Choose one of your groups.")},
-    )
+class AbsenceNoticeEditForm(forms.Form):
+    """The dates and reason of a notice: declaring one (with its group), or changing it."""
+
     start_date = forms.DateField(label=_("From"), widget=DATE_WIDGET)
     end_date = forms.DateField(label=_("To (included)"), widget=DATE_WIDGET)
     reason = forms.CharField(
@@ -247,13 +262,48 @@ class AbsenceNoticeForm(forms.Form):
         help_text=_("Shown to your trainers on the roll call, e.g. a medical appointment."),
     )
 
-    def __init__(self, *args, cohorts, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["cohort"].queryset = cohorts
-
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("start_date"), cleaned.get("end_date")
         if start and end and end < start:
             self.add_error("end_date", _("The end date is before the start date."))
         return cleaned
+
+
+class AbsenceNoticeForm(AbsenceNoticeEditForm):
+    cohort = forms.ModelChoiceField(
+        label=_("Group"), queryset=Cohort.objects.none(), empty_label=None,
+        error_messages={"invalid_choice": _("Choose one of your groups.")},
+    )
+    field_order = ["cohort", "start_date", "end_date", "reason"]
+
+    def __init__(self, *args, cohorts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cohort"].queryset = cohorts
+
+
+class MarkForm(forms.Form):
+    """One learner's line, saved on its own as soon as the trainer taps a status (the roll
+    call's script posts it): status code or "" for unmarked, minutes late, comment."""
+
+    status = forms.CharField(required=False, max_length=40)
+    late = forms.IntegerField(required=False, min_value=0)
+    comment = forms.CharField(required=False, max_length=300)
+
+    def __init__(self, *args, status_codes, max_late: int, override: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status_codes = set(status_codes)
+        self.fields["late"].validators.append(MaxValueValidator(max_late))
+        if override:
+            self.fields["reason"] = reason_field()
+
+    def clean_status(self):
+        status = self.cleaned_data["status"]
+        if status and status not in self.status_codes:
+            raise forms.ValidationError(_("Unknown status."), code="invalid_choice")
+        return status
+
+    def mark_input(self, learner_id: int) -> MarkInput:
+        data = self.cleaned_data
+        return MarkInput(learner_id=learner_id, status=data["status"] or None,
+                         minutes_late=data["late"] or 0, comment=data["comment"] or "")

@@ -81,7 +81,14 @@ class AttendanceStatus(models.Model):
         ]
 
     def __str__(self):
-        return self.label
+        return self.display_label
+
+    @property
+    def display_label(self) -> str:
+        """The label in the visitor's language (lms.core.labels)."""
+        from lms.core.labels import STATUS_LABELS, translated
+
+        return translated(STATUS_LABELS, self.code, self.label)
 
 
 def new_checkin_secret() -> str:

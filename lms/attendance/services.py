@@ -514,3 +514,62 @@ def absence_declare(*, learner, cohort: Cohort, start_date, end_date, reason: st
     notice.full_clean()
     notice.save()
     return notice
+
+
+def absence_notices_changeable(notices, *, now=None) -> dict[int, bool]:
+    """For each notice (by pk), whether its learner may still change or withdraw it: until
+    the first session it covers starts (the trainer may have relied on it from then); a
+    notice covering no session, until its last day has passed. One query for them all."""
+    now = timezone.localtime(now)
+    ahead = [notice for notice in notices if notice.end_date >= now.date()]
+    result = {notice.pk: False for notice in notices}
+    if not ahead:
+        return result
+    sessions = (Session.objects.scheduled()
+                .filter(cohort_id__in={notice.cohort_id for notice in ahead},
+                        date__gte=min(notice.start_date for notice in ahead),
+                        date__lte=max(notice.end_date for notice in ahead))
+                .values_list("cohort_id", "date", "start_time"))
+    starts = sorted(sessions, key=lambda row: (row[1], row[2]))
+    for notice in ahead:
+        first = next(((day, start) for cohort_id, day, start in starts
+                      if cohort_id == notice.cohort_id
+                      and notice.start_date <= day <= notice.end_date), None)
+        result[notice.pk] = first is None or first > (now.date(), now.time())
+    return result
+
+
+def absence_notice_changeable(notice: AbsenceNotice, *, now=None) -> bool:
+    return absence_notices_changeable([notice], now=now)[notice.pk]
+
+
+def _check_changeable(notice: AbsenceNotice, learner) -> None:
+    if notice.learner_id != learner.pk:
+        raise PermissionDenied
+    if not absence_notice_changeable(notice):
+        raise ValidationError(_("The session this absence covers has started: the notice can "
+                                "no longer be changed. Tell your trainer."),
+                              code="notice_started")
+
+
+@transaction.atomic
+def absence_update(*, notice: AbsenceNotice, learner, start_date, end_date, reason: str
+                   ) -> AbsenceNotice:
+    """The learner changes the dates or the reason of their notice, before it starts."""
+    notice = AbsenceNotice.objects.select_for_update().get(pk=notice.pk)
+    _check_changeable(notice, learner)
+    if start_date < timezone.localdate():
+        raise ValidationError({"start_date": _("An absence is declared ahead, not afterwards.")})
+    absence_dates_check(start_date=start_date, end_date=end_date, today=timezone.localdate())
+    notice.start_date, notice.end_date, notice.reason = start_date, end_date, reason.strip()
+    notice.full_clean()
+    notice.save(update_fields=["start_date", "end_date", "reason"])
+    return notice
+
+
+@transaction.atomic
+def absence_withdraw(*, notice: AbsenceNotice, learner) -> None:
+    """The learner withdraws their notice (they will come after all), before it starts."""
+    notice = AbsenceNotice.objects.select_for_update().get(pk=notice.pk)
+    _check_changeable(notice, learner)
+    notice.delete()

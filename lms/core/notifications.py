@@ -1,7 +1,9 @@
 """Tell people something: an in-app notification and an email each."""
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mass_mail
+from django.utils import timezone
 
 from .models import Notification
 
@@ -32,3 +34,18 @@ def notification_send(*, recipients, title: str, body: str, url: str = "") -> li
     if messages:
         send_mass_mail(messages, fail_silently=False)
     return notifications
+
+
+def notification_mark_read(*, notification: Notification, user) -> Notification:
+    """Mark one of `user`'s notifications read (again: nothing changes)."""
+    if notification.recipient_id != user.pk:
+        raise PermissionDenied
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, user) -> int:
+    """Mark every unread notification of `user` read; how many were."""
+    return Notification.objects.filter(recipient=user).unread().update(read_at=timezone.now())

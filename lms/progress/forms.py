@@ -98,8 +98,9 @@ class QuickValidationForm(forms.Form):
         for competence, level in competences:
             groups.setdefault(competence.framework.name, []).append((
                 competence.pk,
-                _("%(code)s %(name)s — target level %(level)s") % {
-                    "code": competence.code, "name": competence.name, "level": level},
+                _("%(framework)s %(code)s %(name)s — target level %(level)s") % {
+                    "framework": competence.framework.short_name, "code": competence.code,
+                    "name": competence.name, "level": level},
             ))
         self.fields["competence"].choices = [("", "---------"), *groups.items()]
         self.fields["learners"].choices = [(pk, str(user)) for pk, user in learners.items()]

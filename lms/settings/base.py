@@ -137,6 +137,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates day first ("7 Dec 2026"): lms/formats/en/formats.py.
+FORMAT_MODULE_PATH = ["lms.formats"]
 TIME_ZONE = env("TIME_ZONE", default="Europe/Paris")
 USE_I18N = True
 USE_TZ = True
@@ -245,6 +247,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=17),
     },
 }
+
+# Without a broker there is no beat: `manage.py runserver` runs the schedule's crontab entries
+# in a thread instead (lms.core.scheduler). Production's Celery beat is unaffected.
+EMBEDDED_SCHEDULER = env.bool("EMBEDDED_SCHEDULER", default=True)
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

@@ -264,6 +264,61 @@ def test_absences_page_query_count_is_fixed(learner_client, learner, cohort, tra
                                 marks=[MarkInput(learner.pk, "present")])
         SessionFactory(cohort=cohort, trainer=trainer, date=day + datetime.timedelta(days=n))
     learner_client.get(ABSENCES)  # warm the per-process caches
-    with django_assert_num_queries(14):
+    # 15: one read tells which notices can still be changed or withdrawn.
+    with django_assert_num_queries(15):
         response = learner_client.get(ABSENCES)
     assert len(response.context["notices"]) == size
+
+
+# Changing or withdrawing a notice (issue 15, point 3) ----------------------------------------
+
+def _notice_world(enrollment):
+    day = timezone.localdate() + datetime.timedelta(days=3)
+    session = SessionFactory(cohort=enrollment.cohort, date=day,
+                             start_time=datetime.time(9), end_time=datetime.time(12))
+    notice = AbsenceNotice.objects.create(learner=enrollment.learner, cohort=enrollment.cohort,
+                                          start_date=day, end_date=day, reason="Dentiste")
+    return session, notice
+
+
+@pytest.mark.dates
+@pytest.mark.django_db
+def test_a_learner_changes_then_withdraws_a_notice_before_the_session(client, enrollment):
+    session, notice = _notice_world(enrollment)
+    client.force_login(enrollment.learner)
+    edit = f"/emargement/mes-absences/{notice.pk}/modifier/"
+    assert edit in client.get(ABSENCES).content.decode()
+    assert client.get(edit).status_code == 200
+    new_end = session.date + datetime.timedelta(days=1)
+    response = client.post(edit, {"start_date": session.date.isoformat(),
+                                  "end_date": new_end.isoformat(), "reason": "Dentiste, 2 j"})
+    assert response.status_code == 302
+    notice.refresh_from_db()
+    assert (notice.end_date, notice.reason) == (new_end, "Dentiste, 2 j")
+    bad = client.post(edit, {"start_date": session.date.isoformat(),
+                             "end_date": (session.date - datetime.timedelta(days=1)).isoformat(),
+                             "reason": "x"})
+    assert bad.status_code == 400 and bad.context["form"].errors["end_date"]
+    response = client.post(f"/emargement/mes-absences/{notice.pk}/retirer/")
+    assert response.status_code == 302
+    assert not AbsenceNotice.objects.filter(pk=notice.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_notice_is_fixed_once_its_session_started_and_is_the_learners_own(
+        client, enrollment, time_machine):
+    session, notice = _notice_world(enrollment)
+    edit = f"/emargement/mes-absences/{notice.pk}/modifier/"
+    withdraw = f"/emargement/mes-absences/{notice.pk}/retirer/"
+    client.force_login(LearnerFactory())
+    assert client.get(edit).status_code == 404 and client.post(withdraw).status_code == 404
+    started = timezone.make_aware(datetime.datetime.combine(session.date, datetime.time(9, 30)))
+    time_machine.move_to(started, tick=False)
+    client.force_login(enrollment.learner)
+    assert edit not in client.get(ABSENCES).content.decode()
+    response = client.post(withdraw)
+    assert response.status_code == 302 and AbsenceNotice.objects.filter(pk=notice.pk).exists()
+    response = client.post(edit, {"start_date": session.date.isoformat(),
+                                  "end_date": session.date.isoformat(), "reason": "x"})
+    assert response.status_code == 400
+    assert AbsenceNotice.objects.get(pk=notice.pk).reason == "Dentiste"

@@ -313,10 +313,13 @@ def test_drawn_signature_is_recorded(trainer_client, session, group):
     response = trainer_client.post(sign_url(session, group[0]),
                                    {"strokes": json.dumps(STROKES)})
     assert response.status_code == 302
-    assert response.url == f"{roll_url(session)}#learner-{group[0].pk}"
+    # The learner still holds the device: the signing mode thanks them; no staff page.
+    assert response.url == f"{sign_url(session, group[0])}?signe=1"
     mark = Attendance.objects.get(session=session, learner=group[0])
     assert mark.signature_method == SignatureMethod.DRAWN and mark.status.code == "present"
     assert 'd="M10 10 L 50 60 L 90 20"' in mark.signature_svg
+    done = trainer_client.get(response.url)
+    assert done.context["done"] and "<canvas" not in done.content.decode()
     html = trainer_client.get(roll_url(session)).content.decode()
     local = timezone.localtime(mark.signed_at)
     assert f"{local:%H:%M}" in html

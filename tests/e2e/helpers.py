@@ -99,6 +99,19 @@ class CSPWatch:
             dict.fromkeys(self.violations))
 
 
+PHONE_MAX_WIDTH = 480
+
+
+def assert_fits(page, label: str = "") -> None:
+    """At phone width, nothing scrolls sideways: the document is no wider than the screen."""
+    width = page.viewport_size["width"] if page.viewport_size else 0
+    if not width or width > PHONE_MAX_WIDTH:
+        return
+    scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert scroll_width <= width, (
+        f"{page.url} ({label}) scrolls sideways at {width} px: scrollWidth is {scroll_width}")
+
+
 class Journey:
     """One user's path through the site: `step` screenshots the page and runs axe on it."""
 
@@ -119,11 +132,14 @@ class Journey:
     def goto(self, path: str):
         response = self.page.goto(self.url(path))
         assert response is not None and response.ok, f"{path}: HTTP {response and response.status}"
+        assert_fits(self.page, path)
         return response
 
     def step(self, label: str, *, axe: bool = True) -> Path:
-        """Screenshot the current page as <nn-label>.png and check it with axe."""
+        """Screenshot the current page as <nn-label>.png, check it with axe and, at phone
+        width, check that it does not scroll sideways."""
         self.page.wait_for_load_state("load")
+        assert_fits(self.page, label)
         self.count += 1
         slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
         path = self.folder / f"{self.count:02d}-{slug}.png"

@@ -226,11 +226,14 @@ def test_trainer_roll_call_journey(live_server, new_page, roll_call_setup, train
     journey.step("learner-signature-drawn")
     with page.expect_navigation():
         page.locator("form[data-signature-form] button[type=submit]").tap()
-    assert page.locator(".message--success").is_visible()
+    assert page.locator(".signing__done").is_visible()  # the signing mode thanks the learner
     mark = Attendance.objects.get(session=session, learner=benali)
     assert mark.signed_at is not None
     assert mark.signature_svg.startswith("<svg")
     journey.step("learner-signed")
+    page.locator(".signing__staff summary").tap()
+    with page.expect_navigation():
+        page.locator("[data-signing-exit]").tap()
 
     with page.expect_navigation():
         page.locator(".rollcall__lock a").tap()

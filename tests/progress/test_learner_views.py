@@ -226,3 +226,20 @@ def test_dashboard_query_count_with_attendance_is_fixed(client, catalogue, learn
         response = client.get("/suivi/mon-parcours/")
     assert [item.hours_provisional for item in response.context["progress"]] \
         and all(item.hours_provisional for item in response.context["progress"])
+@pytest.mark.django_db
+def test_the_positioning_scale_says_what_each_level_means(client, enrollment, module,
+                                                          referential):
+    """Issue 15, point 5: "je sais…" per level (DigComp 2.2's levels in plain words), not
+    "Fondamental 1 … Hautement spécialisé 8" alone."""
+    competence = Competence.objects.of_framework("digcomp-2.2").get(code="1.1")
+    module_target(module, competence, 3)
+    client.force_login(enrollment.learner)
+    html = client.get(f"/suivi/inscriptions/{enrollment.pk}/positionnement/initial/"
+                      ).content.decode()
+    assert html.count(f'name="c{competence.pk}"') == 9  # "I don't know" and 8 levels
+    assert "<legend" in html and f"<select name=\"c{competence.pk}\"" not in html
+    assert "1 — Je sais faire des tâches simples, avec l’aide de quelqu’un. (Fondamental 1)" \
+        in html.replace("&#x27;", "'")
+    for level in range(1, 9):
+        assert f'value="{level}"' in html
+    assert html.count("Je sais ") == 8

@@ -5,12 +5,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.shortcuts import redirect, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from lms.cohorts.models import Cohort
 from lms.progress.enums import EnrollmentStatus
@@ -18,7 +19,7 @@ from lms.progress.models import Enrollment
 
 from .. import roster, services
 from ..checkin_limits import checkin_attempts_exceeded, checkin_attempts_message
-from ..forms import AbsenceNoticeForm, CheckinForm
+from ..forms import AbsenceNoticeEditForm, AbsenceNoticeForm, CheckinForm
 from ..models import AbsenceNotice, Attendance, Session
 from ..selectors import counted_marks, figures_by_pair
 
@@ -120,12 +121,16 @@ def my_absences(request):
         figures.append((cohort, figures_by_pair(marks).get((learner.pk, cohort.pk))))
     now = timezone.localtime()
     today = now.date()
+    notices = list(AbsenceNotice.objects.filter(learner=learner).select_related("cohort")
+                   .order_by("-start_date", "-pk"))
+    changeable = services.absence_notices_changeable(notices, now=now)
+    for notice in notices:
+        notice.changeable = changeable[notice.pk]
     return render(request, "attendance/learner/absences.html", {
         "form": form,
         "has_cohorts": bool(cohort_list),
         "figures": figures,
-        "notices": AbsenceNotice.objects.filter(learner=learner).select_related("cohort")
-                                        .order_by("-start_date", "-pk"),
+        "notices": notices,
         "upcoming": list(roster.sessions_expected_for(
             learner, Session.objects.scheduled().filter(cohort__in=cohort_list))
             .filter(Q(date__gt=today) | Q(date=today, end_time__gt=now.time()))
@@ -134,7 +139,67 @@ def my_absences(request):
     }, status=status)
 
 
+def _own_notice(request, notice_id) -> AbsenceNotice:
+    return get_object_or_404(AbsenceNotice.objects.select_related("cohort"),
+                             pk=notice_id, learner=request.user)
+
+
+def _notice_errors(form, error) -> None:
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        for key, field_errors in error.message_dict.items():
+            form.add_error(key if key in form.fields else None, field_errors)
+    else:
+        form.add_error(None, getattr(error, "messages", None) or [str(error)])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def absence_edit(request, notice_id):
+    """The learner changes the dates or the reason of a notice, until its session starts."""
+    notice = _own_notice(request, notice_id)
+    changeable = services.absence_notice_changeable(notice)
+    form = AbsenceNoticeEditForm(request.POST or None, initial={
+        "start_date": notice.start_date, "end_date": notice.end_date, "reason": notice.reason})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.absence_update(notice=notice, learner=request.user,
+                                        start_date=data["start_date"],
+                                        end_date=data["end_date"], reason=data["reason"])
+            except PermissionDenied as error:
+                raise Http404 from error
+            except ValidationError as error:
+                _notice_errors(form, error)
+            else:
+                messages.success(request, _("Your absence notice is changed: your trainers "
+                                            "will see it on the roll call."))
+                return redirect("attendance:my-absences")
+    return render(request, "attendance/learner/absence_edit.html", {
+        "notice": notice, "form": form, "changeable": changeable}, status=status)
+
+
+@login_required
+@require_POST
+def absence_withdraw(request, notice_id):
+    """The learner withdraws a notice (they will come after all), until its session starts."""
+    notice = _own_notice(request, notice_id)
+    try:
+        services.absence_withdraw(notice=notice, learner=request.user)
+    except PermissionDenied as error:
+        raise Http404 from error
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Your absence notice is withdrawn."))
+    return redirect("attendance:my-absences")
+
+
 urlpatterns = [
+    path("mes-absences/<int:notice_id>/modifier/", absence_edit, name="absence-edit"),
+    path("mes-absences/<int:notice_id>/retirer/", absence_withdraw, name="absence-withdraw"),
     path("seances/<int:session_id>/pointer/", checkin, name="checkin"),
     path("mes-absences/", my_absences, name="my-absences"),
 ]

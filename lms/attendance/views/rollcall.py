@@ -24,7 +24,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from lms.progress.permissions import is_manager
 
 from .. import checkin, roster, services
-from ..forms import CountersignForm, PaperSignatureForm, RollCallForm, SignatureForm
+from ..forms import (
+    PRESET_STATUS,
+    CountersignForm,
+    MarkForm,
+    PaperSignatureForm,
+    RollCallForm,
+    SignatureForm,
+)
 from ..models import AbsenceNotice, Attendance, AttendanceSettings, AttendanceStatus, Session
 
 User = get_user_model()
@@ -184,7 +191,8 @@ def roll_call(request, session_id):
     context = {
         "session": session,
         "form": form,
-        "rows": form.rows(_notices_by_learner(session)),
+        "rows": form.rows(_notices_by_learner(session),
+                          preset_notices=editable and not session.is_locked),
         "editable": editable,
         "override": session.is_locked and manager,
         "is_today": session.date == timezone.localdate(),
@@ -193,6 +201,121 @@ def roll_call(request, session_id):
     if _is_open(session):
         context["checkin"] = _code_context(request, session, AttendanceSettings.load(request))
     return render(request, "attendance/rollcall/roll_call.html", context, status=status_code)
+
+
+def _editable_or_error(session, manager) -> str:
+    """Why the marks of this session can't be written by this user now ("" if they can)."""
+    if session.is_cancelled:
+        return _("This session is cancelled.")
+    if _before_day(session):
+        return _("The roll call of this session opens on its day.")
+    if session.is_locked and not manager:
+        return _("This sheet is locked: only a manager can change it.")
+    return ""
+
+
+def _json_errors(error, *, status=400) -> JsonResponse:
+    """A service's or a form's errors as {"errors": {field: [messages]}}, keyed "status",
+    "late", "comment", "reason" or "__all__"."""
+    fields = {"status": "status", "minutes_late": "late", "comment": "comment"}
+    errors = defaultdict(list)
+    if isinstance(error, dict):
+        for key, messages_ in error.items():
+            errors[key].extend(str(m) for m in messages_)
+    elif isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        for key, messages_ in error.message_dict.items():
+            name = key.rsplit(".", 1)[-1] if key.startswith("marks[") else key
+            errors[fields.get(name, name if name == "reason" else "__all__")].extend(messages_)
+    else:
+        errors["__all__"].extend(_errors_of(error))
+    return JsonResponse({"saved": False, "errors": dict(errors)}, status=status)
+
+
+def _mark_json(mark) -> dict:
+    return {"status": mark.status.code if mark and mark.status else "",
+            "late": mark.minutes_late if mark else 0,
+            "comment": mark.comment if mark else ""}
+
+
+@login_required
+@require_POST
+def mark_save(request, session_id, learner_id):
+    """One learner's line saved at once, as the trainer taps (static/js/roll-call.js): a tap
+    is never lost when the trainer then opens the signature pad or leaves the page. Answers
+    JSON: the mark as saved, or the errors."""
+    session = _session_or_404(request, session_id)
+    learner = _learner_or_404(session, learner_id)
+    manager = is_manager(request.user)
+    refused = _editable_or_error(session, manager)
+    if refused:
+        return _json_errors({"__all__": [refused]})
+    mark = session.marks.select_related("status").filter(learner=learner).first()
+    codes = set(AttendanceStatus.objects.active().values_list("code", flat=True))
+    if mark and mark.status:
+        codes.add(mark.status.code)  # a retired status kept on the mark stays accepted
+    form = MarkForm(request.POST, status_codes=codes, max_late=session.duration_minutes,
+                    override=session.is_locked and manager)
+    if not form.is_valid():
+        return _json_errors(form.errors)
+    try:
+        result = services.roll_call_save(session=session, by=request.user,
+                                         marks=[form.mark_input(learner.pk)],
+                                         reason=form.cleaned_data.get("reason", ""))
+    except (ValidationError, PermissionDenied) as error:
+        return _json_errors(error)
+    mark = session.marks.select_related("status").filter(learner=learner).first()
+    return JsonResponse({"saved": True, "learner": learner.pk,
+                         "changed": bool(result["created"] or result["updated"]),
+                         **_mark_json(mark)})
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@login_required
+@require_POST
+def all_present(request, session_id):
+    """"Tous présents": every learner still unmarked is marked present, except those who
+    declared an absence for the day, marked excused. Learners already marked (by a tap or
+    their own check-in) keep their mark."""
+    session = _session_or_404(request, session_id)
+    manager = is_manager(request.user)
+    refused = _editable_or_error(session, manager)
+    if refused:
+        if _wants_json(request):
+            return _json_errors({"__all__": [refused]})
+        messages.error(request, refused)
+        return redirect("attendance:rollcall", session_id=session.pk)
+    learners = list(_cohort_learners(session))
+    marks = {mark.learner_id: mark for mark in session.marks.all()}
+    notices = _notices_by_learner(session)
+    active = set(AttendanceStatus.objects.active().values_list("code", flat=True))
+    inputs = []
+    for learner in learners:
+        mark = marks.get(learner.pk)
+        if mark and mark.status_id:
+            continue
+        status = PRESET_STATUS if notices.get(learner.pk) and PRESET_STATUS in active \
+            else "present"
+        inputs.append(services.MarkInput(learner_id=learner.pk, status=status,
+                                         comment=mark.comment if mark else ""))
+    try:
+        services.roll_call_save(session=session, by=request.user, marks=inputs,
+                                reason=request.POST.get("reason", ""))
+    except (ValidationError, PermissionDenied) as error:
+        if _wants_json(request):
+            return _json_errors(error)
+        messages.error(request, " ".join(_errors_of(error)))
+        return redirect("attendance:rollcall", session_id=session.pk)
+    if _wants_json(request):
+        return JsonResponse({"saved": True,
+                             "marked": {str(item.learner_id): item.status for item in inputs}})
+    messages.success(request, ngettext(
+        "%(count)s learner marked present (or excused).",
+        "%(count)s learners marked present (or excused).", len(inputs)) % {
+        "count": len(inputs)} if inputs else _("Every learner was already marked."))
+    return redirect("attendance:rollcall", session_id=session.pk)
 
 
 @never_cache
@@ -210,24 +333,40 @@ def checkin_code(request, session_id):
 
 # Signatures -----------------------------------------------------------------------------------
 
+SIGNED_PARAM = "signe"
+
+
 def _sign_page(request, session, learner, *, draw_form=None, paper_form=None, status=200):
+    """The signing mode while the sheet is open: a page for the learner alone (their name,
+    what they sign for, the pad). A locked sheet's override by a manager, or a sheet that
+    can't be signed, keeps the staff page."""
     manager = is_manager(request.user)
     override = session.is_locked and manager
     mark = Attendance.objects.filter(session=session, learner=learner).first()
-    return render(request, "attendance/rollcall/sign.html", {
+    editable = (not session.is_cancelled and not _before_day(session)
+                and (not session.is_locked or manager))
+    context = {
         "session": session,
         "learner": learner,
         "mark": mark,
-        "editable": (not session.is_cancelled and not _before_day(session)
-                     and (not session.is_locked or manager)),
+        "editable": editable,
         "ahead": _before_day(session),
         "override": override,
         "draw_form": draw_form or SignatureForm(override=override),
         "paper_form": paper_form or PaperSignatureForm(override=override),
-    }, status=status)
+    }
+    if editable and not override:
+        context["done"] = (draw_form is None and bool(mark and mark.signed_at)
+                           and request.GET.get(SIGNED_PARAM) == "1")
+        return render(request, "attendance/rollcall/signing_mode.html", context, status=status)
+    return render(request, "attendance/rollcall/sign.html", context, status=status)
 
 
-def _signed(request, session, learner, mark):
+def _signed(request, session, learner, mark, *, signing_mode=False):
+    if signing_mode:
+        # The learner still holds the device: thank them; the trainer goes back.
+        return redirect(reverse("attendance:rollcall-sign", args=[session.pk, learner.pk])
+                        + f"?{SIGNED_PARAM}=1")
     messages.success(request, _("Signature of %(learner)s recorded at %(time)s.") % {
         "learner": learner, "time": time_format(timezone.localtime(mark.signed_at), "H:i")})
     return redirect(reverse("attendance:rollcall", args=[session.pk]) + f"#learner-{learner.pk}")
@@ -251,7 +390,7 @@ def sign(request, session_id, learner_id):
         except (ValidationError, PermissionDenied) as error:
             _add_service_errors(form, error, field="strokes")
         else:
-            return _signed(request, session, learner, mark)
+            return _signed(request, session, learner, mark, signing_mode=not override)
     return _sign_page(request, session, learner, draw_form=form, status=400)
 
 
@@ -324,6 +463,9 @@ urlpatterns = [
     path("", session_list, name="rollcall-sessions"),
     path("seances/<int:session_id>/", roll_call, name="rollcall"),
     path("seances/<int:session_id>/code/", checkin_code, name="rollcall-code"),
+    path("seances/<int:session_id>/marques/<int:learner_id>/", mark_save,
+         name="rollcall-mark"),
+    path("seances/<int:session_id>/tous-presents/", all_present, name="rollcall-all-present"),
     path("seances/<int:session_id>/signature/<int:learner_id>/", sign, name="rollcall-sign"),
     path("seances/<int:session_id>/signature/<int:learner_id>/papier/", sign_paper,
          name="rollcall-sign-paper"),

@@ -10,6 +10,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from courses.levels import I_CAN
 from courses.models import CompetenceLevel, LessonPage, TrainingPathPage
 from courses.referential import MAX_LEVEL, MIN_LEVEL
 from lms.progress import services
@@ -62,13 +63,17 @@ class PositioningForm(forms.Form):
 
     def __init__(self, *args, competences, level_names, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [("", _("— I don't know —"))] + [
-            (str(number), f"{number} — {name}") for number, name in level_names
+        # Each level says what the learner can do ("I can…", DigComp 2.2's levels in plain
+        # words): "Foundation 1 … Highly specialised 8" alone meant nothing to a beginner.
+        choices = [("", _("I don't know"))] + [
+            (str(number), _("%(number)s — %(i_can)s (%(name)s)") % {
+                "number": number, "i_can": I_CAN.get(number, ""), "name": name})
+            for number, name in level_names
         ]
         for item in competences:
             self.fields[f"c{item.competence.pk}"] = forms.TypedChoiceField(
                 label=f"{item.competence.code} {item.competence.name}", choices=choices,
-                coerce=int, required=False, empty_value=None,
+                coerce=int, required=False, empty_value=None, widget=forms.RadioSelect,
                 help_text=item.competence.description,
             )
 
