@@ -10,7 +10,6 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import EditView, SnippetViewSet, SnippetViewSetGroup
 
 from lms.cohorts.models import Cohort
-from lms.progress.permissions import is_manager
 
 from . import services
 from .models import AttendanceStatus, Session
@@ -61,7 +60,7 @@ class SessionAdminForm(WagtailAdminModelForm):
         data = super().clean()
         if not self.locked:
             return data
-        if not is_manager(self.for_user):
+        if not self.for_user.sees_everything:
             raise ValidationError(_("This attendance sheet is locked: only a manager can "
                                     "amend it, with a reason."))
         if not self.amended_fields():

@@ -12,8 +12,46 @@ COHORT_DATE_MIN, COHORT_DATE_MAX = datetime.date(2000, 1, 1), datetime.date(2100
 
 
 class CohortQuerySet(models.QuerySet):
+    """Who sees which cohort. Scopes are `pk IN (subquery)` filters rather than joins: no
+    DISTINCT, and annotations such as a learner count are not multiplied by joined rows."""
+
     def trained_by(self, user):
         return self.filter(trainers=user)
+
+    def visible_to(self, user):
+        """A manager sees every cohort, a trainer those they train, a learner their own."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.sees_everything:
+            return self
+        own = Cohort.objects.filter(enrollments__learner=user).values("pk")
+        scope = Q(pk__in=own)
+        if user.is_trainer:
+            scope |= Q(pk__in=Cohort.objects.trained_by(user).values("pk"))
+        return self.filter(scope)
+
+    def managed_by(self, user):
+        """Cohorts whose learners `user` follows, enrols and assesses: those they train and
+        those of the paths they train; all of them for a manager."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.sees_everything:
+            return self
+        if not user.is_trainer:
+            return self.none()
+        return self.filter(pk__in=Cohort.objects.filter(
+            Q(trainers=user) | Q(path__trainers=user)).values("pk"))
+
+    def scheduled_by(self, user):
+        """Cohorts whose sessions and attendance `user` keeps: those they train (not the
+        other cohorts of their paths); all of them for a manager."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.sees_everything:
+            return self
+        if not user.is_trainer:
+            return self.none()
+        return self.filter(pk__in=Cohort.objects.trained_by(user).values("pk"))
 
     def running_on(self, day):
         return self.filter(start_date__lte=day, end_date__gte=day)

@@ -27,7 +27,6 @@ from rest_framework.settings import api_settings
 
 from lms.accounts.models import User
 from lms.core.filters import IdFilter
-from lms.progress.permissions import is_manager
 
 from . import services
 from .enums import (
@@ -90,7 +89,7 @@ def trainees_followed_by(user):
 
 def programmes_visible_to(user):
     """A manager sees every programme, a staff member those they staff, anyone else none."""
-    if is_manager(user):
+    if user.sees_everything:
         return Programme.objects.all()
     if not user.is_insertion_staff:
         return Programme.objects.none()
@@ -200,7 +199,7 @@ class ScopedViewSetMixin:
 
     def check_follower(self):
         user = self.request.user
-        if not (is_manager(user) or user.is_insertion_staff):
+        if not (user.sees_everything or user.is_insertion_staff):
             raise exceptions.PermissionDenied(
                 _("Only insertion staff and managers record the follow-up."))
 
@@ -251,7 +250,7 @@ class ProgrammeViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
         return ProgrammeSerializer
 
     def _check_manager(self):
-        if not is_manager(self.request.user):
+        if not self.request.user.sees_everything:
             raise exceptions.PermissionDenied(
                 _("Only a manager creates or changes insertion programmes."))
 

@@ -51,7 +51,7 @@ def programmes_visible_to(user):
     """Managers see every programme; insertion staff the programmes they work in."""
     if not user.is_authenticated:
         return Programme.objects.none()
-    if user.is_manager or user.is_superuser:
+    if user.sees_everything:
         return Programme.objects.all()
     if user.is_insertion_staff:
         return Programme.objects.staffed_by(user)
@@ -59,7 +59,7 @@ def programmes_visible_to(user):
 
 
 def can_see_figures(user) -> bool:
-    return user.is_authenticated and (user.is_manager or user.is_superuser
+    return user.is_authenticated and (user.sees_everything
                                       or user.is_insertion_staff)
 
 

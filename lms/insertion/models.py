@@ -56,7 +56,7 @@ class TraineeQuerySet(models.QuerySet):
         """Staff see the trainees of their programmes; managers see all."""
         if not user.is_authenticated:
             return self.none()
-        if user.is_manager or user.is_superuser:
+        if user.sees_everything:
             return self
         if not user.is_insertion_staff:
             return self.none()

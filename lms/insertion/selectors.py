@@ -50,7 +50,7 @@ class TraineeRow:
 
 
 def programmes_followed_by(user):
-    if user.is_manager or user.is_superuser:
+    if user.sees_everything:
         return Programme.objects.all()
     return Programme.objects.staffed_by(user)
 

@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Left, Length
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,7 +23,7 @@ class EnrollmentQuerySet(models.QuerySet):
         cohorts they train, a manager all."""
         if not user.is_authenticated:
             return self.none()
-        if user.is_manager or user.is_superuser:
+        if user.sees_everything:
             return self
         scope = Q(learner=user)
         if user.is_trainer:
@@ -153,6 +154,22 @@ class CohortMembership(models.Model):
 
 
 class LessonCompletionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A learner sees their own; a trainer the completions of the lessons of the paths
+        where they follow the learner, not that learner's progress in other paths."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.sees_everything:
+            return self
+        if not user.is_trainer:
+            return self.filter(learner=user)
+        # The enrolment's path is an ancestor of the lesson: its tree path prefixes the lesson's.
+        followed = Enrollment.objects.visible_to(user).filter(
+            learner=OuterRef("learner_id"),
+            path__path=Left(OuterRef("lesson__path"), Length("path__path")),
+        )
+        return self.filter(Q(learner=user) | Exists(followed))
+
     def within(self, page):
         """Completions of lessons under a path or module, through the page tree."""
         return self.filter(lesson__path__startswith=page.path)
@@ -205,6 +222,17 @@ class QuizAttempt(models.Model):
 
 
 class CompetenceAssessmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Competence levels are the learner's, across paths: a trainer following a learner
+        sees the whole profile they validate against."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.sees_everything:
+            return self
+        followed = Enrollment.objects.visible_to(user).values("learner_id")
+        return self.filter(Q(learner=user) | Q(learner__in=followed) if user.is_trainer
+                           else Q(learner=user))
+
     def validations(self):
         return self.filter(kind=AssessmentKind.VALIDATION)
 

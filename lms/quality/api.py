@@ -12,7 +12,7 @@ from rest_framework.serializers import as_serializer_error
 from . import selectors, services
 from .enums import ComplainantKind, ComplaintStatus, ImprovementSource, ImprovementStatus
 from .models import Complaint, Improvement
-from .permissions import IsManager
+from .perms import IsManager
 from .serializers import (
     BpfQuerySerializer,
     BpfSerializer,

@@ -721,7 +721,6 @@ def test_schema_documents_the_progress_api(tmp_path):
 
 @pytest.mark.django_db
 def test_another_cohorts_trainer_cannot_place_a_learner_in_this_cohort(path, cohort):
-    from rest_framework.test import APIClient
 
     from tests.accounts.factories import LearnerFactory, TrainerFactory
     from tests.cohorts.factories import CohortFactory

@@ -15,14 +15,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from .. import forms, selectors, services
 from ..models import Milestone, PlanObjective, Trainee
-from ..permissions import can_read_notes
+from ..perms import can_read_notes
 
 NOTES_CONTEXT = "trainee page"
 
 
 def _require_follower(user) -> None:
     # 404 rather than 403: trainers and learners learn nothing of what exists here.
-    if not (user.is_insertion_staff or user.is_manager or user.is_superuser):
+    if not (user.is_insertion_staff or user.sees_everything):
         raise Http404
 
 
@@ -66,7 +66,7 @@ def dashboard(request):
         "rows": rows, "columns": columns, "sort": sort, "filtered": bool(kept),
         "form": forms.DashboardFilterForm(initial={**filters, "sort": sort}, **form_kwargs),
         "alert_count": sum(1 for row in rows if row.alerts),
-        "can_create": request.user.is_manager or request.user.is_superuser
+        "can_create": request.user.sees_everything
         or bool(form_kwargs["programmes"]),
     })
 

@@ -16,11 +16,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
+from lms.cohorts.models import Cohort
+
 from .. import services
 from ..forms import EnrollLearnersForm, LearnerSearchForm, NewLearnerForm
 from ..learner_search import enrollment_candidates
-from ..permissions import paths_managed_by
-from ..reports import cohorts_managed_by
+from ..perms import paths_managed_by
 
 
 def _follow_up_url(path, cohort) -> str:
@@ -107,7 +108,8 @@ def _create_and_enroll(request, form, *, path):
 
 def _enrol_page(request, *, path, cohort=None):
     user = request.user
-    cohorts = list(cohorts_managed_by(user).filter(path=path).order_by("-start_date", "name"))
+    cohorts = list(Cohort.objects.managed_by(user).select_related("path").filter(path=path)
+                   .order_by("-start_date", "name"))
     target = {"cohorts": cohorts,
               "outside_allowed": services.can_enroll_outside_cohorts(user, path)}
     posted = request.method == "POST"
@@ -163,7 +165,8 @@ def enrol_in_path(request, path_id):
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def enrol_in_cohort(request, cohort_id):
-    cohort = get_object_or_404(cohorts_managed_by(request.user), pk=cohort_id)
+    cohort = get_object_or_404(Cohort.objects.managed_by(request.user).select_related("path"),
+                               pk=cohort_id)
     return _enrol_page(request, path=cohort.path, cohort=cohort)
 
 

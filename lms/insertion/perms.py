@@ -5,7 +5,7 @@ for those staff alone — not trainers, not managers outside the programme."""
 def can_follow(user, trainee) -> bool:
     if not user.is_authenticated:
         return False
-    if user.is_manager or user.is_superuser:
+    if user.sees_everything:
         return True
     return user.is_insertion_staff and trainee.programme.staff.filter(pk=user.pk).exists()
 
