@@ -5,11 +5,13 @@ from rest_framework.permissions import IsAuthenticated
 
 
 class ScopedViewSetMixin:
-    """A viewset whose queryset is `model.objects.<scope>(request.user)`.
+    """Querysets are scoped to the caller, so a foreign object answers 404, never 403."""
 
-    `scopes(user)` gives the querysets the serializers' scoped fields choose from
-    (lms.core.serializers.ScopedPrimaryKeyField), put in the serializer context under their
-    names."""
+    # The docstring above is the API schema's description of every scoped viewset without one
+    # of its own: keep it. The queryset is `model.objects.<scope>(request.user)`; `scopes(user)`
+    # gives the querysets the serializers' scoped fields choose from
+    # (lms.core.serializers.ScopedPrimaryKeyField), put in the serializer context under their
+    # names.
 
     permission_classes = [IsAuthenticated]
     model: type

@@ -45,7 +45,8 @@ from .serializers import (
 
 
 class ProgressViewSetMixin(ScopedViewSetMixin):
-    """Learner fields choose among the learners the caller follows."""
+    # No docstring: the base's is the schema's description. Learner fields choose among the
+    # learners the caller follows.
 
     def scopes(self, user) -> dict:
         return {"learners": learners_followed_by(user)}
