@@ -3,6 +3,10 @@
 from rest_framework.permissions import BasePermission
 
 
+def can_keep_register(user) -> bool:
+    return user.is_authenticated and user.sees_everything
+
+
 class IsManager(BasePermission):
     def has_permission(self, request, view):
-        return request.user.is_authenticated and request.user.sees_everything
+        return can_keep_register(request.user)

@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from lms.cohorts.models import Cohort
+from lms.core.forms import add_service_errors
 
 from .. import services
 from ..forms import EnrollLearnersForm, LearnerSearchForm, NewLearnerForm
@@ -43,7 +44,7 @@ def _search_url(query: str) -> str:
 def _refused(form, error) -> None:
     """A service's refusal as the form's errors, on the field it names when the form has it."""
     if isinstance(error, PermissionDenied):
-        form.add_error(None, str(error) or _("You cannot enrol learners here."))
+        add_service_errors(form, error, fallback=_("You cannot enrol learners here."))
         return
     if services.is_namesake_refusal(error):
         # Another submission made an account with this name after the form was checked (a
@@ -51,11 +52,7 @@ def _refused(form, error) -> None:
         form.full_clean()
         if form.has_error(NON_FIELD_ERRORS, "namesake"):
             return
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
+    add_service_errors(form, error)
 
 
 def _enroll_existing(request, form, *, path):
