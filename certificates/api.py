@@ -17,6 +17,7 @@ from lms.attendance.models import Session
 from lms.attendance.selectors import open_sheets_of
 from lms.cohorts.models import Cohort
 from lms.progress.models import Enrollment
+from lms.progress.perms import is_staff
 
 from . import services
 from .enums import DocumentKind
@@ -25,10 +26,6 @@ from .models import Document
 # Why a version was made or revoked is the staff's business: the learner sees that their
 # document was replaced or revoked (as the public verification page says), not the notes.
 STAFF_FIELDS = ("override_reason", "revoke_reason")
-
-
-def _is_staff(user) -> bool:
-    return user.is_authenticated and (user.sees_everything or user.is_trainer)
 
 
 class DocumentSerializer(serializers.ModelSerializer):
@@ -55,7 +52,7 @@ class DocumentSerializer(serializers.ModelSerializer):
     def _staff(self) -> bool:
         # Once per serializer (and so per list page), not per document.
         if "staff" not in self.context:
-            self.context["staff"] = _is_staff(self.context["request"].user)
+            self.context["staff"] = is_staff(self.context["request"].user)
         return self.context["staff"]
 
     def get_superseded_by(self, document) -> int | None:

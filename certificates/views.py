@@ -21,7 +21,7 @@ from lms.attendance.models import Session
 from lms.attendance.selectors import open_sheets_of, open_sheets_of_cohort
 from lms.cohorts.models import Cohort
 from lms.progress.enums import EnrollmentStatus
-from lms.progress.perms import can_manage_cohort
+from lms.progress.perms import can_manage_cohort, is_staff
 
 from . import services
 from .enums import DocumentKind, DocumentStatus, Validity
@@ -313,7 +313,7 @@ def request_batch(request, cohort_id):
 def _staff_document(user, document_id) -> Document:
     """A document the user sees (Document.objects.visible_to) as staff; a learner has their
     own documents on "Mon parcours", not this page."""
-    if not (user.sees_everything or user.is_trainer):
+    if not is_staff(user):
         raise Http404
     return get_object_or_404(
         Document.objects.visible_to(user).select_related(

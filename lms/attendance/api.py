@@ -18,6 +18,7 @@ from lms.cohorts.models import Cohort
 from lms.core.api import ScopedViewSetMixin
 from lms.core.filters import IdFilter
 from lms.progress.enums import EnrollmentStatus
+from lms.progress.perms import is_staff
 
 from . import services
 from .checkin_limits import checkin_attempts_exceeded, checkin_attempts_message
@@ -219,7 +220,7 @@ class SessionViewSet(AttendanceViewSetMixin, mixins.ListModelMixin, mixins.Retri
     def _planned(self) -> dict:
         """Validated input of a new session or series, checked against the caller's rights."""
         user = self.request.user
-        if not (user.sees_everything or user.is_trainer):
+        if not is_staff(user):
             raise exceptions.PermissionDenied(_("Only trainers and managers schedule sessions."))
         serializer = self.get_serializer(data=self.request.data)
         serializer.is_valid(raise_exception=True)

@@ -12,6 +12,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
 from lms.cohorts.models import Cohort
+from lms.core.scopes import role_scope
 
 from .enums import AlertKind, ChangeKind, HalfDay, SignatureMethod
 
@@ -107,13 +108,8 @@ class SessionQuerySet(models.QuerySet):
 
     def kept_by(self, user):
         """Sessions whose sheet `user` keeps: a manager all, a trainer those they train."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.sees_everything:
-            return self
-        if not user.is_trainer:
-            return self.none()
-        return self.trained_by(user)
+        return role_scope(self, user, role="is_trainer",
+                          scope=lambda sessions: sessions.trained_by(user))
 
     def visible_to(self, user):
         """Sessions of the cohorts `user` sees (Cohort.objects.visible_to), and those they give
@@ -133,30 +129,34 @@ def _trained_sessions(user) -> Q:
     return Q(cohort_id__in=Cohort.objects.trained_by(user).values("pk")) | Q(trainer=user)
 
 
-class AttendanceQuerySet(models.QuerySet):
+class LearnerRecordQuerySet(models.QuerySet):
+    """Records about a learner (marks, absence notices): the learner sees their own, a
+    trainer those of what they train (`trained`), a manager all."""
+
+    def trained(self, user) -> Q:
+        raise NotImplementedError
+
     def visible_to(self, user):
-        """A learner sees only their own marks, a trainer those of the sessions they train."""
         if not user.is_authenticated:
             return self.none()
         if user.sees_everything:
             return self
         scope = Q(learner=user)
         if user.is_trainer:
-            scope |= Q(session_id__in=Session.objects.trained_by(user).values("pk"))
+            scope |= self.trained(user)
         return self.filter(scope)
 
 
-class AbsenceNoticeQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """A learner sees their own notices, a trainer those of the cohorts they train."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.sees_everything:
-            return self
-        scope = Q(learner=user)
-        if user.is_trainer:
-            scope |= Q(cohort_id__in=Cohort.objects.trained_by(user).values("pk"))
-        return self.filter(scope)
+class AttendanceQuerySet(LearnerRecordQuerySet):
+    def trained(self, user) -> Q:
+        """The marks of the sessions `user` trains."""
+        return Q(session_id__in=Session.objects.trained_by(user).values("pk"))
+
+
+class AbsenceNoticeQuerySet(LearnerRecordQuerySet):
+    def trained(self, user) -> Q:
+        """The notices of the cohorts `user` trains."""
+        return Q(cohort_id__in=Cohort.objects.trained_by(user).values("pk"))
 
 
 def minutes_between(start: datetime.time, end: datetime.time) -> int:

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from lms.accounts.validators import date_range_check
+from lms.core.scopes import role_scope
 
 COHORT_DATE_MIN, COHORT_DATE_MAX = datetime.date(2000, 1, 1), datetime.date(2100, 12, 31)
 
@@ -33,25 +34,14 @@ class CohortQuerySet(models.QuerySet):
     def managed_by(self, user):
         """Cohorts whose learners `user` follows, enrols and assesses: those they train and
         those of the paths they train; all of them for a manager."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.sees_everything:
-            return self
-        if not user.is_trainer:
-            return self.none()
-        return self.filter(pk__in=Cohort.objects.filter(
-            Q(trainers=user) | Q(path__trainers=user)).values("pk"))
+        return role_scope(self, user, role="is_trainer", scope=lambda cohorts: cohorts.filter(
+            pk__in=Cohort.objects.filter(Q(trainers=user) | Q(path__trainers=user)).values("pk")))
 
     def scheduled_by(self, user):
         """Cohorts whose sessions and attendance `user` keeps: those they train (not the
         other cohorts of their paths); all of them for a manager."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.sees_everything:
-            return self
-        if not user.is_trainer:
-            return self.none()
-        return self.filter(pk__in=Cohort.objects.trained_by(user).values("pk"))
+        return role_scope(self, user, role="is_trainer", scope=lambda cohorts: cohorts.filter(
+            pk__in=Cohort.objects.trained_by(user).values("pk")))
 
     def running_on(self, day):
         return self.filter(start_date__lte=day, end_date__gte=day)

@@ -6,6 +6,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lms.core.scopes import role_scope
+
 from .enums import (
     EXIT_OUTCOMES,
     ContractKind,
@@ -28,13 +30,8 @@ class ProgrammeQuerySet(models.QuerySet):
         """A manager sees every programme, insertion staff those they staff, anyone else
         none. An `IN (subquery)` filter: annotations such as the trainee count are not
         multiplied by the joined staff rows."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.sees_everything:
-            return self
-        if not user.is_insertion_staff:
-            return self.none()
-        return self.filter(pk__in=Programme.objects.staffed_by(user).values("pk"))
+        return role_scope(self, user, role="is_insertion_staff", scope=lambda programmes:
+                          programmes.filter(pk__in=Programme.objects.staffed_by(user).values("pk")))
 
 
 class Programme(models.Model):
@@ -66,13 +63,8 @@ class Programme(models.Model):
 class TraineeQuerySet(models.QuerySet):
     def followed_by(self, user):
         """Staff see the trainees of their programmes; managers see all."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.sees_everything:
-            return self
-        if not user.is_insertion_staff:
-            return self.none()
-        return self.filter(programme__staff=user).distinct()
+        return role_scope(self, user, role="is_insertion_staff",
+                          scope=lambda trainees: trainees.filter(programme__staff=user).distinct())
 
     def in_care_of(self, user):
         """The trainees `user` follows, never their own record: a staff member who is also a

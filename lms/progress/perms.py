@@ -7,6 +7,7 @@ from django.db.models import Q
 from courses.models import TrainingPathPage
 from lms.accounts.models import User
 from lms.cohorts.models import Cohort
+from lms.core.scopes import role_scope
 
 from .models import Enrollment
 
@@ -19,14 +20,9 @@ def is_staff(user) -> bool:
 def paths_managed_by(user):
     """Paths whose learners `user` may follow, enrol and assess. (Paths are Wagtail pages,
     whose manager is Wagtail's: the scope lives here.)"""
-    paths = TrainingPathPage.objects.all()
-    if not user.is_authenticated:
-        return paths.none()
-    if user.sees_everything:
-        return paths
-    if not user.is_trainer:
-        return paths.none()
-    return paths.filter(Q(trainers=user) | Q(cohorts__trainers=user)).distinct()
+    return role_scope(TrainingPathPage.objects.all(), user, role="is_trainer",
+                      scope=lambda paths: paths.filter(Q(trainers=user)
+                                                       | Q(cohorts__trainers=user)).distinct())
 
 
 def can_manage_path(user, path) -> bool:

@@ -19,8 +19,8 @@ from lms.core.forms import add_service_errors
 from lms.progress.models import Enrollment
 
 from . import exports, forms, selectors, services
-from .perms import can_keep_register
 from .models import Complaint, EnrollmentFunding, Improvement
+from .perms import can_keep_register
 
 PAGE_SIZE = 50
 

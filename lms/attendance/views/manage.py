@@ -20,6 +20,7 @@ from lms.accounts.models import User
 from lms.cohorts.models import Cohort
 from lms.core.forms import add_service_errors
 from lms.progress.enums import EnrollmentStatus
+from lms.progress.perms import is_staff
 
 from .. import audit, exports, services
 from ..models import AttendanceChange, Session
@@ -151,7 +152,7 @@ class AmendSessionForm(forms.Form):
 @login_required
 @require_GET
 def cohort_list(request):
-    if not (request.user.sees_everything or request.user.is_trainer):
+    if not is_staff(request.user):
         raise Http404
     current = ~Q(enrollments__status=EnrollmentStatus.WITHDRAWN)
     cohorts = (Cohort.objects.scheduled_by(request.user).select_related("path")

@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lms.core.forms import add_service_errors
+from lms.progress.perms import is_staff
 
 from .. import checkin, roster, services
 from ..forms import CountersignForm, PaperSignatureForm, RollCallForm, SignatureForm
@@ -73,7 +74,7 @@ def _errors_of(error) -> list[str]:
 @login_required
 @require_GET
 def session_list(request):
-    if not (request.user.sees_everything or request.user.is_trainer):
+    if not is_staff(request.user):
         raise Http404
     today = timezone.localdate()
     sessions = Session.objects.kept_by(request.user).select_related("cohort", "module", "trainer")
