@@ -1,11 +1,8 @@
 """REST API of learner progress: enrolments, lesson completions, competence assessments and the
 caller's own progress summary. Every write goes through lms.progress.services."""
 
-from dataclasses import dataclass
-from decimal import Decimal
 
 import django_filters
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
@@ -14,10 +11,6 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from courses.models import (
-    LessonPage,
-    ModuleCompetence,
-    ModulePage,
-    PathCompetenceRequirement,
     TrainingPathPage,
 )
 from lms.accounts.models import User
@@ -26,11 +19,10 @@ from lms.core.api import ScopedViewSetMixin
 from lms.core.filters import IdFilter
 
 from . import services
-from .completion import attendance_hours, module_is_complete
 from .enums import AssessmentKind, CompletionSource, EnrollmentSource, EnrollmentStatus
 from .models import CompetenceAssessment, Enrollment, LessonCompletion
 from .perms import can_manage_cohort, can_manage_path, is_staff, learners_followed_by
-from .selectors import latest_levels_by_kind
+from .selectors import learner_progress
 from .serializers import (
     CompetenceAssessmentCreateSerializer,
     CompetenceAssessmentSerializer,
@@ -323,128 +315,6 @@ class CompetenceAssessmentViewSet(ProgressViewSetMixin, mixins.ListModelMixin,
 # The caller's own progress -----------------------------------------------------------------
 
 
-@dataclass
-class CompetenceProfileItem:
-    competence: object
-    target_level: int
-    initial_level: int | None
-    final_level: int | None
-    current_level: int | None
-
-
-@dataclass
-class EnrollmentProgress:
-    enrollment: Enrollment
-    lessons_done: int
-    lessons_total: int
-    modules_complete: int
-    modules_total: int
-    attendance_rate: Decimal | None
-    attended_hours: Decimal | None
-    hours_provisional: Decimal | None
-    missing: list[str]
-    next_lesson: LessonPage | None
-    competences: list[CompetenceProfileItem]
-
-    @property
-    def complete(self) -> bool:
-        return not self.missing
-
-
-def my_progress(learner) -> list[EnrollmentProgress]:
-    """Progress of each of `learner`'s enrolments in a fixed number of queries whatever their
-    number: seven, plus the attendance provider's (one, for enrolments in a cohort).
-
-    The `missing` list applies the rule of completion.completion_check (same checks, same
-    messages, same order) to data read once for all paths; the tests pin the two together."""
-    enrollments = list(Enrollment.objects.filter(learner=learner).select_related("path")
-                       .order_by("-enrolled_at", "-pk"))
-    if not enrollments:
-        return []
-    under_paths = Q()
-    for enrollment in enrollments:
-        under_paths |= Q(path__startswith=enrollment.path.path)
-    modules = list(ModulePage.objects.live().filter(under_paths).order_by("path"))
-    lessons = list(LessonPage.objects.live().filter(under_paths).order_by("path").defer("body"))
-    done = set(LessonCompletion.objects.filter(learner=learner)
-               .values_list("lesson_id", flat=True))
-    requirements = list(PathCompetenceRequirement.objects
-                        .filter(path__in=[enrollment.path_id for enrollment in enrollments])
-                        .select_related("competence"))
-    targets = list(ModuleCompetence.objects.filter(module__in=modules)
-                   .select_related("competence__area__framework"))
-    levels = latest_levels_by_kind(
-        [learner], {row.competence_id for row in [*targets, *requirements]})
-    attendance = attendance_hours(enrollments)
-
-    def level(competence_id, kind):
-        return levels.get((learner.pk, competence_id, kind))
-
-    steplen = ModulePage.steplen
-    lessons_of: dict[str, list[LessonPage]] = {module.path: [] for module in modules}
-    for lesson in lessons:
-        lessons_of.get(lesson.path[:-steplen], []).append(lesson)
-    module_path = {module.pk: module.path for module in modules}
-
-    result = []
-    for enrollment in enrollments:
-        path = enrollment.path
-        path_modules = [module for module in modules if module.path[:-steplen] == path.path]
-        path_lessons = [lesson for module in path_modules for lesson in lessons_of[module.path]]
-        missing = []
-        for module in path_modules:
-            if module.required and not module_is_complete(lessons_of[module.path], done):
-                missing.append(_("Module not complete: %(title)s") % {"title": module.title})
-        rate, hours, provisional = attendance.get(enrollment.pk, (None, None, None))
-        if path.min_attendance_rate is not None:
-            if rate is None:
-                missing.append(_("No attendance recorded yet"))
-            elif rate < path.min_attendance_rate:
-                missing.append(
-                    _("Attendance %(rate)s %% under the required %(required)s %%")
-                    % {"rate": rate, "required": path.min_attendance_rate}
-                )
-        for requirement in requirements:
-            if requirement.path_id == path.pk and (
-                    level(requirement.competence_id, AssessmentKind.VALIDATION) or 0
-            ) < requirement.level:
-                missing.append(
-                    _("Competence %(code)s not validated at level %(level)s")
-                    % {"code": requirement.competence.code, "level": requirement.level}
-                )
-        path_targets: dict[int, ModuleCompetence] = {}
-        for target in targets:
-            if module_path[target.module_id][:-steplen] != path.path:
-                continue
-            best = path_targets.get(target.competence_id)
-            if best is None or target.target_level > best.target_level:
-                path_targets[target.competence_id] = target
-        profile = sorted(
-            (CompetenceProfileItem(
-                competence=target.competence, target_level=target.target_level,
-                initial_level=level(competence_id, AssessmentKind.INITIAL),
-                final_level=level(competence_id, AssessmentKind.FINAL),
-                current_level=level(competence_id, AssessmentKind.VALIDATION),
-            ) for competence_id, target in path_targets.items()),
-            key=lambda item: (item.competence.area.framework.code, item.competence.code),
-        )
-        result.append(EnrollmentProgress(
-            enrollment=enrollment,
-            lessons_done=sum(1 for lesson in path_lessons if lesson.pk in done),
-            lessons_total=len(path_lessons),
-            modules_complete=sum(1 for module in path_modules
-                                 if module_is_complete(lessons_of[module.path], done)),
-            modules_total=len(path_modules),
-            attendance_rate=rate,
-            attended_hours=hours,
-            hours_provisional=provisional,
-            missing=missing,
-            next_lesson=next((lesson for lesson in path_lessons if lesson.pk not in done), None),
-            competences=profile,
-        ))
-    return result
-
-
 class MyProgressViewSet(viewsets.GenericViewSet):
     permission_classes = [IsAuthenticated]
     serializer_class = MyProgressSerializer
@@ -459,7 +329,11 @@ class MyProgressViewSet(viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["get"], url_path="progress")
     def progress(self, request):
-        serializer = self.get_serializer({"enrollments": my_progress(request.user)})
+        # Every enrolment, closed ones too, with what its completion rule still lacks.
+        enrollments = (Enrollment.objects.filter(learner=request.user).select_related("path")
+                       .order_by("-enrolled_at", "-pk"))
+        progress = learner_progress(request.user, enrollments, with_rule=True)
+        serializer = self.get_serializer({"enrollments": progress})
         return Response(serializer.data)
 
 
