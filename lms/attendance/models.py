@@ -12,7 +12,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
 from lms.cohorts.models import Cohort
-from lms.core.scopes import role_scope
+from lms.core.scopes import own_or_trained, role_scope
 
 from .enums import AlertKind, ChangeKind, HalfDay, SignatureMethod
 
@@ -137,14 +137,7 @@ class LearnerRecordQuerySet(models.QuerySet):
         raise NotImplementedError
 
     def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.sees_everything:
-            return self
-        scope = Q(learner=user)
-        if user.is_trainer:
-            scope |= self.trained(user)
-        return self.filter(scope)
+        return own_or_trained(self, user, own=Q(learner=user), trained=lambda: self.trained(user))
 
 
 class AttendanceQuerySet(LearnerRecordQuerySet):

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from lms.accounts.validators import date_range_check
-from lms.core.scopes import role_scope
+from lms.core.scopes import own_or_trained, role_scope
 
 COHORT_DATE_MIN, COHORT_DATE_MAX = datetime.date(2000, 1, 1), datetime.date(2100, 12, 31)
 
@@ -21,15 +21,10 @@ class CohortQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """A manager sees every cohort, a trainer those they train, a learner their own."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.sees_everything:
-            return self
-        own = Cohort.objects.filter(enrollments__learner=user).values("pk")
-        scope = Q(pk__in=own)
-        if user.is_trainer:
-            scope |= Q(pk__in=Cohort.objects.trained_by(user).values("pk"))
-        return self.filter(scope)
+        return own_or_trained(
+            self, user,
+            own=Q(pk__in=Cohort.objects.filter(enrollments__learner=user).values("pk")),
+            trained=lambda: Q(pk__in=Cohort.objects.trained_by(user).values("pk")))
 
     def managed_by(self, user):
         """Cohorts whose learners `user` follows, enrols and assesses: those they train and

@@ -16,3 +16,18 @@ def role_scope(queryset, user, *, role: str, scope):
     if not getattr(user, role):
         return queryset.none()
     return scope(queryset)
+
+
+def own_or_trained(queryset, user, *, own, trained, distinct: bool = False):
+    """`queryset` as `user` may see rows about learners: their own (`own`, a Q), and for a
+    trainer also those of what they train (`trained()`, a Q); all of it for those who see
+    everything, nothing for the anonymous. `distinct` when `trained` joins many-valued rows."""
+    if not user.is_authenticated:
+        return queryset.none()
+    if user.sees_everything:
+        return queryset
+    scope = own
+    if user.is_trainer:
+        scope |= trained()
+    scoped = queryset.filter(scope)
+    return scoped.distinct() if distinct else scoped

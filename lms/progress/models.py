@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from courses.referential import MAX_LEVEL, MIN_LEVEL
+from lms.core.scopes import own_or_trained
 
 from .enums import (
     AssessmentKind,
@@ -21,14 +22,9 @@ class EnrollmentQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Object-level scope: a learner sees their own, a trainer those of the paths and
         cohorts they train, a manager all."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.sees_everything:
-            return self
-        scope = Q(learner=user)
-        if user.is_trainer:
-            scope |= Q(cohort__trainers=user) | Q(path__trainers=user)
-        return self.filter(scope).distinct()
+        return own_or_trained(
+            self, user, own=Q(learner=user), distinct=True,
+            trained=lambda: Q(cohort__trainers=user) | Q(path__trainers=user))
 
     def current(self):
         return self.filter(status__in=[EnrollmentStatus.PENDING, EnrollmentStatus.ACTIVE,
@@ -157,18 +153,11 @@ class LessonCompletionQuerySet(models.QuerySet):
     def visible_to(self, user):
         """A learner sees their own; a trainer the completions of the lessons of the paths
         where they follow the learner, not that learner's progress in other paths."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.sees_everything:
-            return self
-        if not user.is_trainer:
-            return self.filter(learner=user)
         # The enrolment's path is an ancestor of the lesson: its tree path prefixes the lesson's.
-        followed = Enrollment.objects.visible_to(user).filter(
-            learner=OuterRef("learner_id"),
-            path__path=Left(OuterRef("lesson__path"), Length("path__path")),
-        )
-        return self.filter(Q(learner=user) | Exists(followed))
+        return own_or_trained(self, user, own=Q(learner=user), trained=lambda: Exists(
+            Enrollment.objects.visible_to(user).filter(
+                learner=OuterRef("learner_id"),
+                path__path=Left(OuterRef("lesson__path"), Length("path__path")))))
 
     def within(self, page):
         """Completions of lessons under a path or module, through the page tree."""
@@ -225,13 +214,8 @@ class CompetenceAssessmentQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Competence levels are the learner's, across paths: a trainer following a learner
         sees the whole profile they validate against."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.sees_everything:
-            return self
-        followed = Enrollment.objects.visible_to(user).values("learner_id")
-        return self.filter(Q(learner=user) | Q(learner__in=followed) if user.is_trainer
-                           else Q(learner=user))
+        return own_or_trained(self, user, own=Q(learner=user), trained=lambda: Q(
+            learner__in=Enrollment.objects.visible_to(user).values("learner_id")))
 
     def validations(self):
         return self.filter(kind=AssessmentKind.VALIDATION)
