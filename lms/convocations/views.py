@@ -80,12 +80,8 @@ def reminders_unsubscribe(request):
 
 def _cohort_or_404(request, cohort_id) -> Cohort:
     """The cohort's trainers and managers; 404 for everyone else."""
-    cohorts = Cohort.objects.select_related("path")
-    if not request.user.sees_everything:
-        if not request.user.is_trainer:
-            raise Http404
-        cohorts = cohorts.trained_by(request.user)
-    return get_object_or_404(cohorts, pk=cohort_id)
+    return get_object_or_404(Cohort.objects.scheduled_by(request.user).select_related("path"),
+                             pk=cohort_id)
 
 
 @login_required
