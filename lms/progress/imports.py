@@ -374,12 +374,10 @@ class _Lookups:
     def fetch_cohorts_and_enrollments(self, rows: list[RowPlan]) -> None:
         path_ids = sorted({row.path.pk for row in rows if row.path})
         self.cohorts: dict[tuple[int, str], list[Cohort]] = {}
-        cohorts = Cohort.objects.filter(path_id__in=path_ids)
-        if not self.user.sees_everything:
-            # A trainer places learners only in their own cohorts, or in any cohort of a path
-            # they train as a whole; another trainer's cohort is looked up as unknown.
-            cohorts = cohorts.filter(Q(trainers=self.user) | Q(path__trainers=self.user))
-        for cohort in cohorts.distinct().only("id", "name", "path_id"):
+        # A trainer places learners only in their own cohorts, or in any cohort of a path they
+        # train as a whole; another trainer's cohort is looked up as unknown.
+        cohorts = Cohort.objects.managed_by(self.user).filter(path_id__in=path_ids)
+        for cohort in cohorts.only("id", "name", "path_id"):
             self.cohorts.setdefault((cohort.path_id, _fold(cohort.name)), []).append(cohort)
         learner_ids = sorted({row.learner.pk for row in rows if row.learner})
         self.enrolled: set[tuple[int, int]] = set()
