@@ -1,10 +1,7 @@
 """Documents API: request one, follow its status and versions, download its PDF; re-issue a
 corrected version or revoke one."""
 
-from contextlib import contextmanager
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,12 +12,12 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.serializers import as_serializer_error
 
 from lms.attendance.models import Session
 from lms.attendance.selectors import open_sheets_of
+from lms.cohorts.models import Cohort
 from lms.progress.models import Enrollment
-from lms.progress.permissions import cohorts_managed_by, is_manager
+from lms.progress.perms import is_staff
 
 from . import services
 from .enums import DocumentKind
@@ -29,10 +26,6 @@ from .models import Document
 # Why a version was made or revoked is the staff's business: the learner sees that their
 # document was replaced or revoked (as the public verification page says), not the notes.
 STAFF_FIELDS = ("override_reason", "revoke_reason")
-
-
-def _is_staff(user) -> bool:
-    return is_manager(user) or (user.is_authenticated and user.is_trainer)
 
 
 class DocumentSerializer(serializers.ModelSerializer):
@@ -59,7 +52,7 @@ class DocumentSerializer(serializers.ModelSerializer):
     def _staff(self) -> bool:
         # Once per serializer (and so per list page), not per document.
         if "staff" not in self.context:
-            self.context["staff"] = _is_staff(self.context["request"].user)
+            self.context["staff"] = is_staff(self.context["request"].user)
         return self.context["staff"]
 
     def get_superseded_by(self, document) -> int | None:
@@ -138,17 +131,6 @@ class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=services.REASON_MAX_LENGTH)
 
 
-@contextmanager
-def service_errors():
-    """The services' Django errors as DRF answers: 400 with field errors, 403."""
-    try:
-        yield
-    except DjangoValidationError as error:
-        raise ValidationError(as_serializer_error(error)) from error
-    except DjangoPermissionDenied as error:
-        raise PermissionDenied(str(error) or None) from error
-
-
 class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                       viewsets.GenericViewSet):
     serializer_class = DocumentSerializer
@@ -189,20 +171,19 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         if data.get("session"):
             # Among the sessions of the cohorts the caller manages (can_manage_cohort): a
             # path's trainers make the sheets of its cohorts, as on the cohort's page.
-            session = (Session.objects.filter(cohort__in=cohorts_managed_by(request.user))
+            session = (Session.objects.filter(cohort__in=Cohort.objects.managed_by(request.user))
                        .select_related("cohort__path").filter(pk=data["session"]).first())
             if session is None:
                 raise ValidationError({"session": [_("Unknown session.")]})
         if data.get("cohort"):
-            cohort = (cohorts_managed_by(request.user).select_related("path")
+            cohort = (Cohort.objects.managed_by(request.user).select_related("path")
                       .filter(pk=data["cohort"]).first())
             if cohort is None:
                 raise ValidationError({"cohort": [_("Unknown group.")]})
-        with service_errors():
-            document = services.document_request(
-                kind=data["kind"], by=request.user, enrollment=enrollment, session=session,
-                cohort=cohort, week_start=data.get("week_start"),
-                override_reason=data.get("override_reason", ""))
+        document = services.document_request(
+            kind=data["kind"], by=request.user, enrollment=enrollment, session=session,
+            cohort=cohort, week_start=data.get("week_start"),
+            override_reason=data.get("override_reason", ""))
         answer = self._data(document)
         answer["open_sheets"] = OpenSheetSerializer(
             open_sheets_data(request, open_sheets_of(enrollment) if enrollment else []),
@@ -232,9 +213,8 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             raise PermissionDenied
         payload = ReasonSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        with service_errors():
-            new = services.document_reissue(document=document, by=request.user,
-                                            reason=payload.validated_data["reason"])
+        new = services.document_reissue(document=document, by=request.user,
+                                        reason=payload.validated_data["reason"])
         return Response(self._data(new), status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
@@ -249,7 +229,6 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             raise PermissionDenied(_("Only a manager revokes a document."))
         payload = ReasonSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        with service_errors():
-            services.document_revoke(document=document, by=request.user,
-                                     reason=payload.validated_data["reason"])
+        services.document_revoke(document=document, by=request.user,
+                                 reason=payload.validated_data["reason"])
         return Response(self._data(document))

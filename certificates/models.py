@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lms.core.scopes import own_or_trained
+
 from .enums import DocumentKind, DocumentStatus, ReissueCause, Validity
 
 # No 0/O, 1/I/L: codes are typed from paper.
@@ -30,16 +32,12 @@ class DocumentQuerySet(models.QuerySet):
         return self.filter(status=DocumentStatus.ISSUED)
 
     def visible_to(self, user):
-        from lms.progress.permissions import is_manager
-
-        if not user.is_authenticated:
-            return self.none()
-        if is_manager(user):
-            return self
-        scope = Q(learner=user, kind__in=[DocumentKind.ATTESTATION, DocumentKind.CERTIFICATE])
-        if user.is_trainer:
-            scope |= Q(path__trainers=user) | Q(cohort__trainers=user)
-        return self.filter(scope).distinct()
+        """A learner sees their attestations and certificates, a trainer the documents of the
+        paths and cohorts they train, a manager all."""
+        return own_or_trained(
+            self, user, distinct=True,
+            own=Q(learner=user, kind__in=[DocumentKind.ATTESTATION, DocumentKind.CERTIFICATE]),
+            trained=lambda: Q(path__trainers=user) | Q(cohort__trainers=user))
 
 
 class DocumentBatch(models.Model):

@@ -30,7 +30,7 @@ from lms.accounts.models import Organisation
 from lms.attendance.selectors import enrollment_hours, open_sheets_of
 from lms.progress.completion import completion_check
 from lms.progress.enums import EnrollmentStatus
-from lms.progress.permissions import can_manage_cohort, can_manage_enrollment, is_manager
+from lms.progress.perms import can_manage_cohort, can_manage_enrollment
 
 from .enums import DocumentKind, DocumentStatus, ReissueCause
 from .models import Document, DocumentBatch
@@ -189,7 +189,7 @@ def _check_request(kind, *, by, enrollment, session, cohort, week_start,
         if by is not None and not can_manage_enrollment(by, enrollment):
             raise PermissionDenied
         check_issuable(kind, enrollment)
-        overridden = by is not None and is_manager(by) and override_reason.strip()
+        overridden = by is not None and by.sees_everything and override_reason.strip()
         if (kind == DocumentKind.ATTESTATION and not overridden
                 and enrollment.status != EnrollmentStatus.COMPLETED
                 and not completion_check(enrollment).complete):
@@ -434,13 +434,13 @@ def can_reissue(user, document: Document) -> bool:
     """Managers, and the trainers who manage the document's enrolment or cohort."""
     if not user.is_authenticated:
         return False
-    return is_manager(user) or (
+    return user.sees_everything or (
         can_manage_enrollment(user, document.enrollment) if document.enrollment_id
         else document.cohort_id is not None and can_manage_cohort(user, document.cohort))
 
 
 def can_revoke(user, document: Document) -> bool:
-    return is_manager(user)
+    return user.is_authenticated and user.sees_everything
 
 
 def document_reissue(*, document: Document, by, reason: str,

@@ -21,7 +21,7 @@ from lms.attendance.models import Session
 from lms.attendance.selectors import open_sheets_of, open_sheets_of_cohort
 from lms.cohorts.models import Cohort
 from lms.progress.enums import EnrollmentStatus
-from lms.progress.permissions import can_manage_cohort, is_manager
+from lms.progress.perms import can_manage_cohort, is_staff
 
 from . import services
 from .enums import DocumentKind, DocumentStatus, Validity
@@ -210,7 +210,7 @@ def _cohort_page(request, cohort, *, week_form=None, status=200):
         key=lambda sheet: (sheet.session.date if sheet.session else sheet.week_start,
                            sheet.session is None), reverse=True)
     return render(request, "certificates/cohort_documents.html", {
-        "cohort": cohort, "rows": rows, "is_manager": is_manager(request.user),
+        "cohort": cohort, "rows": rows, "is_manager": request.user.sees_everything,
         "batches": DocumentBatch.objects.filter(cohort=cohort)[:5],
         "sessions": cohort.sessions.scheduled().order_by("-date")[:20],
         "week_form": week_form or WeekSheetForm(weeks=services.sheet_weeks(cohort)),
@@ -313,7 +313,7 @@ def request_batch(request, cohort_id):
 def _staff_document(user, document_id) -> Document:
     """A document the user sees (Document.objects.visible_to) as staff; a learner has their
     own documents on "Mon parcours", not this page."""
-    if not (is_manager(user) or user.is_trainer):
+    if not is_staff(user):
         raise Http404
     return get_object_or_404(
         Document.objects.visible_to(user).select_related(

@@ -1,6 +1,7 @@
 import pytest
 from django.core.cache import cache
 from django.utils import translation
+from rest_framework.test import APIClient
 
 from courses.referential import referential_load_all
 from tests import clock
@@ -177,6 +178,26 @@ def trainee(programme, learner, staff):
     from tests.insertion.factories import TraineeFactory
 
     return TraineeFactory(programme=programme, learner=learner, referent=staff)
+
+
+# API tests ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def api():
+    """An API client, logged in by nobody until `as_user` says who calls."""
+    return APIClient()
+
+
+def as_user(api, user):
+    api.force_authenticate(user)
+    return api
+
+
+def ids(response):
+    """The ids of a successful API list page."""
+    assert response.status_code == 200, response.content
+    return {row["id"] for row in response.json()["results"]}
 
 
 @pytest.fixture(autouse=True)

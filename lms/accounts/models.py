@@ -128,6 +128,12 @@ class User(AbstractUser):
         return getattr(self, self.ROLE_FIELDS[role])
 
     @property
+    def sees_everything(self) -> bool:
+        """A manager or an admin: every scope (`visible_to`, `managed_by`…) lets them see and
+        act on every record. The one place this rule is written."""
+        return bool(self.is_manager or self.is_superuser)
+
+    @property
     def has_staff_role(self) -> bool:
         """Trainer, insertion staff, manager or admin: an account that acts on other people's
         records, so staff never hand out a way into it."""

@@ -32,7 +32,7 @@ def learners_in_care_of(user):
     if not user.is_authenticated:
         return User.objects.none()
     people = User.objects.filter(is_active=True).without_staff_role().exclude(pk=user.pk)
-    if user.is_manager or user.is_superuser:
+    if user.sees_everything:
         return people
     scope = Q()
     if user.is_trainer:

@@ -27,7 +27,7 @@ def register_access_actions(actions):
 
 class ManagersMenuItem(MenuItem):
     def is_shown(self, request):
-        return bool(request.user.is_manager or request.user.is_superuser)
+        return bool(request.user.sees_everything)
 
 
 @hooks.register("register_settings_menu_item")

@@ -2,32 +2,27 @@
 session, a mark or a signature goes through lms.attendance.services; querysets are scoped to
 the caller, so a foreign object answers 404."""
 
-import re
-from contextlib import contextmanager
 
 import django_filters
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.serializers import as_serializer_error
 
 from lms.cohorts import services as cohort_services
 from lms.cohorts.models import Cohort
+from lms.core.api import ScopedViewSetMixin
 from lms.core.filters import IdFilter
 from lms.progress.enums import EnrollmentStatus
-from lms.progress.models import Enrollment
-from lms.progress.permissions import is_manager
+from lms.progress.perms import is_staff
 
 from . import services
 from .checkin_limits import checkin_attempts_exceeded, checkin_attempts_message
 from .models import AbsenceNotice, Attendance, Session
+from .perms import can_schedule
 from .serializers import (
     AbsenceNoticeCreateSerializer,
     AbsenceNoticeSerializer,
@@ -48,132 +43,16 @@ from .serializers import (
     SessionSerializer,
 )
 
-# Scopes ------------------------------------------------------------------------------------
-# Scopes are `pk IN (subquery)` filters rather than joins: no DISTINCT, and annotations such
-# as the learner count are not multiplied by the joined rows.
-
-
-def _trained_cohort_ids(user):
-    return Cohort.trainers.through.objects.filter(user=user).values("cohort_id")
-
-
-def _own_cohort_ids(user):
-    return Enrollment.objects.filter(learner=user, cohort__isnull=False).values("cohort_id")
-
-
-def cohorts_visible_to(user):
-    """A manager sees every cohort, a trainer those they train, a learner their own."""
-    cohorts = Cohort.objects.all()
-    if is_manager(user):
-        return cohorts
-    scope = Q(pk__in=_own_cohort_ids(user))
-    if user.is_trainer:
-        scope |= Q(pk__in=_trained_cohort_ids(user))
-    return cohorts.filter(scope)
-
-
-def _trained_session_scope(user) -> Q:
-    return Q(cohort_id__in=_trained_cohort_ids(user)) | Q(trainer=user)
-
-
-def sessions_visible_to(user):
-    """Sessions of the visible cohorts, and those the caller gives as a substitute trainer."""
-    sessions = Session.objects.all()
-    if is_manager(user):
-        return sessions
-    scope = Q(cohort_id__in=_own_cohort_ids(user))
-    if user.is_trainer:
-        scope |= _trained_session_scope(user)
-    return sessions.filter(scope)
-
-
-def marks_visible_to(user):
-    """A learner sees only their own marks, a trainer those of the sessions they train."""
-    marks = Attendance.objects.all()
-    if is_manager(user):
-        return marks
-    scope = Q(learner=user)
-    if user.is_trainer:
-        trained = Session.objects.filter(_trained_session_scope(user)).values("pk")
-        scope |= Q(session_id__in=trained)
-    return marks.filter(scope)
-
-
-def notices_visible_to(user):
-    """A learner sees their own notices, a trainer those of the cohorts they train."""
-    notices = AbsenceNotice.objects.all()
-    if is_manager(user):
-        return notices
-    scope = Q(learner=user)
-    if user.is_trainer:
-        scope |= Q(cohort_id__in=_trained_cohort_ids(user))
-    return notices.filter(scope)
-
-
-def can_schedule(user, cohort: Cohort) -> bool:
-    return is_manager(user) or (user.is_trainer
-                                and cohort.trainers.filter(pk=user.pk).exists())
-
-
-# Errors ------------------------------------------------------------------------------------
-
-_LIST_ITEM_KEY = re.compile(r"^(?P<field>\w+)\[(?P<index>\d+)\]\.(?P<item_field>\w+)$")
-
-
-def _nest_list_errors(detail: dict, list_fields: set[str]) -> dict:
-    """The services name an item's field "marks[2].status"; DRF answers the errors of a list
-    of objects as {"marks": {2: {"status": [...]}}}. Give both the same shape."""
-    nested: dict = {}
-    for key, messages in detail.items():
-        match = _LIST_ITEM_KEY.match(key)
-        if match is None or match["field"] not in list_fields:
-            nested[key] = messages
-            continue
-        items = nested.setdefault(match["field"], {})
-        items.setdefault(int(match["index"]), {})[match["item_field"]] = messages
-    return nested
-
-
-@contextmanager
-def service_errors(list_fields: set[str] | None = None):
-    """Turn the services' Django errors into DRF responses: 400 with field errors, 403 with
-    the service's message (DRF alone would answer 500 and a message-less 403)."""
-    try:
-        yield
-    except DjangoValidationError as error:
-        detail = _nest_list_errors(as_serializer_error(error), list_fields or set())
-        raise exceptions.ValidationError(detail) from error
-    except DjangoPermissionDenied as error:
-        raise exceptions.PermissionDenied(str(error) or None) from error
-    except IntegrityError as error:
-        # The database triggers are the last guard (e.g. a sheet locked meanwhile).
-        raise exceptions.ValidationError(
-            {"non_field_errors": [_("This change conflicts with the recorded attendance: "
-                                    "reload and try again.")]}) from error
-
-
 # Base --------------------------------------------------------------------------------------
 
 
-class ScopedViewSetMixin:
-    """Querysets are scoped to the caller, so a foreign object answers 404, never 403."""
+class AttendanceViewSetMixin(ScopedViewSetMixin):
+    # The database triggers are the last guard (e.g. a sheet locked meanwhile).
+    conflict_message = gettext_lazy("This change conflicts with the recorded attendance: "
+                                    "reload and try again.")
 
-    permission_classes = [IsAuthenticated]
-    model: type
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation: no user, no query
-            return self.model.objects.none()
-        return self.scoped_queryset(self.request.user)
-
-    def scoped_queryset(self, user):
-        raise NotImplementedError
-
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        if not getattr(self, "swagger_fake_view", False):
-            context["cohorts"] = cohorts_visible_to(self.request.user)
-        return context
+    def scopes(self, user) -> dict:
+        return {"cohorts": Cohort.objects.visible_to(user)}
 
 
 # Cohorts -----------------------------------------------------------------------------------
@@ -208,7 +87,7 @@ class CohortFilter(django_filters.FilterSet):
                                          "trainers)",
                                  request=CohortWriteSerializer, responses=CohortSerializer),
 )
-class CohortViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class CohortViewSet(AttendanceViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                     viewsets.GenericViewSet):
     model = Cohort
     serializer_class = CohortSerializer
@@ -219,7 +98,7 @@ class CohortViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
     def scoped_queryset(self, user):
         learners = Count("enrollments", filter=~Q(enrollments__status=EnrollmentStatus.WITHDRAWN),
                          distinct=True)
-        return (cohorts_visible_to(user).select_related("path")
+        return (super().scoped_queryset(user).select_related("path")
                 .prefetch_related("trainers").annotate(learner_count=learners))
 
     def get_serializer_class(self):
@@ -229,7 +108,7 @@ class CohortViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
 
     def _check_staff(self):
         user = self.request.user
-        if not (is_manager(user) or user.is_trainer):
+        if not (user.sees_everything or user.is_trainer):
             raise exceptions.PermissionDenied(
                 _("Only a manager or a trainer creates or changes cohorts."))
 
@@ -237,8 +116,7 @@ class CohortViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
         self._check_staff()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with service_errors():
-            cohort = cohort_services.cohort_create(by=request.user, **serializer.validated_data)
+        cohort = cohort_services.cohort_create(by=request.user, **serializer.validated_data)
         cohort = self.get_queryset().get(pk=cohort.pk)
         return Response(CohortSerializer(cohort).data, status=status.HTTP_201_CREATED)
 
@@ -247,9 +125,8 @@ class CohortViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
         self._check_staff()
         serializer = self.get_serializer(cohort, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        with service_errors():
-            cohort_services.cohort_update(cohort=cohort, by=request.user,
-                                          **serializer.validated_data)
+        cohort_services.cohort_update(cohort=cohort, by=request.user,
+                                      **serializer.validated_data)
         cohort = self.get_queryset().get(pk=cohort.pk)
         return Response(CohortSerializer(cohort).data)
 
@@ -264,9 +141,8 @@ class CohortViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
         self._check_staff()
         serializer = CohortCloseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with service_errors():
-            cohort_services.cohort_close(cohort=cohort, by=request.user,
-                                         on_date=serializer.validated_data["on_date"])
+        cohort_services.cohort_close(cohort=cohort, by=request.user,
+                                     on_date=serializer.validated_data["on_date"])
         cohort = self.get_queryset().get(pk=cohort.pk)
         return Response(CohortSerializer(cohort).data)
 
@@ -306,7 +182,7 @@ class SessionFilter(django_filters.FilterSet):
         request=SessionCreateSerializer, responses={201: SessionSerializer},
     ),
 )
-class SessionViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class SessionViewSet(AttendanceViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                      viewsets.GenericViewSet):
     model = Session
     serializer_class = SessionSerializer
@@ -315,7 +191,7 @@ class SessionViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveM
     ordering = ["date", "start_time", "pk"]
 
     def scoped_queryset(self, user):
-        return (sessions_visible_to(user).select_related("cohort", "module", "trainer")
+        return (super().scoped_queryset(user).select_related("cohort", "module", "trainer")
                 .defer("countersignature_svg"))
 
     def get_serializer_class(self):
@@ -333,7 +209,7 @@ class SessionViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveM
     def _planned(self) -> dict:
         """Validated input of a new session or series, checked against the caller's rights."""
         user = self.request.user
-        if not (is_manager(user) or user.is_trainer):
+        if not is_staff(user):
             raise exceptions.PermissionDenied(_("Only trainers and managers schedule sessions."))
         serializer = self.get_serializer(data=self.request.data)
         serializer.is_valid(raise_exception=True)
@@ -349,8 +225,7 @@ class SessionViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveM
 
     def create(self, request, *args, **kwargs):
         data = self._planned()
-        with service_errors():
-            session = services.session_create(**data)
+        session = services.session_create(**data)
         return Response(self._session_data(session.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -363,8 +238,7 @@ class SessionViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveM
     @action(detail=False, methods=["post"], pagination_class=None, filter_backends=[])
     def recurring(self, request):
         data = self._planned()
-        with service_errors():
-            created = services.sessions_create_recurring(**data)
+        created = services.sessions_create_recurring(**data)
         sessions = self.get_queryset().filter(pk__in=[session.pk for session in created])
         return Response(SessionSerializer(sessions, many=True).data,
                         status=status.HTTP_201_CREATED)
@@ -383,12 +257,11 @@ class SessionViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveM
             raise exceptions.ValidationError(
                 {"non_field_errors": [_("This session is already cancelled.")]})
         reason = serializer.validated_data["reason"]
-        with service_errors():
-            if session.is_locked and is_manager(request.user):
-                services.session_amend(session=session, by=request.user, reason=reason,
-                                       cancelled=True, cancel_reason=reason)
-            else:
-                services.session_cancel(session=session, by=request.user, reason=reason)
+        if session.is_locked and request.user.sees_everything:
+            services.session_amend(session=session, by=request.user, reason=reason,
+                                   cancelled=True, cancel_reason=reason)
+        else:
+            services.session_cancel(session=session, by=request.user, reason=reason)
         return Response(self._session_data(session.pk))
 
     @extend_schema(
@@ -401,14 +274,13 @@ class SessionViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveM
     @action(detail=True, methods=["post"])
     def amend(self, request, pk=None):
         session = self.get_object()
-        if not is_manager(request.user):
+        if not request.user.sees_everything:
             raise exceptions.PermissionDenied(_("Only a manager amends a session."))
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
         reason = changes.pop("reason")
-        with service_errors():
-            services.session_amend(session=session, by=request.user, reason=reason, **changes)
+        services.session_amend(session=session, by=request.user, reason=reason, **changes)
         return Response(self._session_data(session.pk))
 
     @extend_schema(
@@ -429,10 +301,10 @@ class SessionViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveM
         marks = [services.MarkInput(learner_id=item["learner"], status=item["status"],
                                     minutes_late=item["minutes_late"], comment=item["comment"])
                  for item in items]
-        with service_errors(list_fields={"marks"}):
-            counts = services.roll_call_save(session=session, by=request.user, marks=marks,
-                                             reason=serializer.validated_data["reason"])
-        result = {**counts, "marks": marks_visible_to(request.user).filter(session=session)
+        counts = services.roll_call_save(session=session, by=request.user, marks=marks,
+                                         reason=serializer.validated_data["reason"])
+        shown = Attendance.objects.visible_to(request.user).filter(session=session)
+        result = {**counts, "marks": shown
                   .select_related("session", "learner", "status").defer("signature_svg")
                   .order_by("learner__last_name", "learner__first_name", "pk")}
         return Response(RollCallResultSerializer(result).data)
@@ -448,9 +320,8 @@ class SessionViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveM
             raise exceptions.Throttled(detail=checkin_attempts_message())
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with service_errors():
-            mark = services.checkin_with_code(session=session, learner=request.user,
-                                              code=serializer.validated_data["code"])
+        mark = services.checkin_with_code(session=session, learner=request.user,
+                                          code=serializer.validated_data["code"])
         mark = (Attendance.objects.select_related("session", "learner", "status")
                 .defer("signature_svg").get(pk=mark.pk))
         return Response(AttendanceSerializer(mark).data)
@@ -468,10 +339,9 @@ class SessionViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveM
             raise exceptions.PermissionDenied(_("You do not take the roll call of this session."))
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with service_errors():
-            services.session_lock(
-                session=session, by=request.user, strokes=serializer.validated_data["strokes"],
-                confirm_unsigned=serializer.validated_data["confirm_unsigned"])
+        services.session_lock(
+            session=session, by=request.user, strokes=serializer.validated_data["strokes"],
+            confirm_unsigned=serializer.validated_data["confirm_unsigned"])
         return Response(self._session_data(session.pk))
 
 
@@ -498,7 +368,7 @@ class AttendanceFilter(django_filters.FilterSet):
                                    "its signature."),
     retrieve=extend_schema(summary="Read an attendance mark with its signature"),
 )
-class AttendanceViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class AttendanceViewSet(AttendanceViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                         viewsets.GenericViewSet):
     model = Attendance
     serializer_class = AttendanceSerializer
@@ -507,7 +377,7 @@ class AttendanceViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
     ordering = ["session__date", "session__start_time", "session_id", "pk"]
 
     def scoped_queryset(self, user):
-        marks = marks_visible_to(user).select_related("session", "learner", "status")
+        marks = super().scoped_queryset(user).select_related("session", "learner", "status")
         if self.action == "retrieve":
             return marks
         return marks.defer("signature_svg")
@@ -536,7 +406,7 @@ class AbsenceNoticeFilter(django_filters.FilterSet):
         request=AbsenceNoticeCreateSerializer, responses={201: AbsenceNoticeSerializer},
     ),
 )
-class AbsenceNoticeViewSet(ScopedViewSetMixin, mixins.ListModelMixin,
+class AbsenceNoticeViewSet(AttendanceViewSetMixin, mixins.ListModelMixin,
                            mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     model = AbsenceNotice
     serializer_class = AbsenceNoticeSerializer
@@ -545,7 +415,7 @@ class AbsenceNoticeViewSet(ScopedViewSetMixin, mixins.ListModelMixin,
     ordering = ["start_date", "pk"]
 
     def scoped_queryset(self, user):
-        return notices_visible_to(user).select_related("learner", "cohort")
+        return super().scoped_queryset(user).select_related("learner", "cohort")
 
     def get_serializer_class(self):
         return AbsenceNoticeCreateSerializer if self.action == "create" else \
@@ -554,8 +424,7 @@ class AbsenceNoticeViewSet(ScopedViewSetMixin, mixins.ListModelMixin,
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with service_errors():
-            notice = services.absence_declare(learner=request.user, **serializer.validated_data)
+        notice = services.absence_declare(learner=request.user, **serializer.validated_data)
         notice = self.get_queryset().get(pk=notice.pk)
         return Response(AbsenceNoticeSerializer(notice).data, status=status.HTTP_201_CREATED)
 

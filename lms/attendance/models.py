@@ -11,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
+from lms.cohorts.models import Cohort
+from lms.core.scopes import own_or_trained, role_scope
+
 from .enums import AlertKind, ChangeKind, HalfDay, SignatureMethod
 
 NOON = datetime.time(13, 0)
@@ -107,7 +110,53 @@ class SessionQuerySet(models.QuerySet):
         return self.filter(date=day)
 
     def trained_by(self, user):
-        return self.filter(Q(trainer=user) | Q(cohort__trainers=user)).distinct()
+        """Sessions of the cohorts `user` trains, and those they give as a substitute."""
+        return self.filter(_trained_sessions(user))
+
+    def kept_by(self, user):
+        """Sessions whose sheet `user` keeps: a manager all, a trainer those they train."""
+        return role_scope(self, user, role="is_trainer",
+                          scope=lambda sessions: sessions.trained_by(user))
+
+    def visible_to(self, user):
+        """Sessions of the cohorts `user` sees (Cohort.objects.visible_to), and those they give
+        as a substitute trainer."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.sees_everything:
+            return self
+        scope = Q(cohort_id__in=Cohort.objects.visible_to(user).values("pk"))
+        if user.is_trainer:
+            scope |= Q(trainer=user)
+        return self.filter(scope)
+
+
+def _trained_sessions(user) -> Q:
+    # `IN (subquery)` rather than a join: no DISTINCT, no row multiplied.
+    return Q(cohort_id__in=Cohort.objects.trained_by(user).values("pk")) | Q(trainer=user)
+
+
+class LearnerRecordQuerySet(models.QuerySet):
+    """Records about a learner (marks, absence notices): the learner sees their own, a
+    trainer those of what they train (`trained`), a manager all."""
+
+    def trained(self, user) -> Q:
+        raise NotImplementedError
+
+    def visible_to(self, user):
+        return own_or_trained(self, user, own=Q(learner=user), trained=lambda: self.trained(user))
+
+
+class AttendanceQuerySet(LearnerRecordQuerySet):
+    def trained(self, user) -> Q:
+        """The marks of the sessions `user` trains."""
+        return Q(session_id__in=Session.objects.trained_by(user).values("pk"))
+
+
+class AbsenceNoticeQuerySet(LearnerRecordQuerySet):
+    def trained(self, user) -> Q:
+        """The notices of the cohorts `user` trains."""
+        return Q(cohort_id__in=Cohort.objects.trained_by(user).values("pk"))
 
 
 def minutes_between(start: datetime.time, end: datetime.time) -> int:
@@ -210,6 +259,8 @@ class Attendance(models.Model):
     # trigger refuses it otherwise (see migration 0002).
     override_at = models.DateTimeField(null=True, blank=True)
 
+    objects = AttendanceQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("attendance mark")
         verbose_name_plural = _("attendance marks")
@@ -266,6 +317,8 @@ class AbsenceNotice(models.Model):
     end_date = models.DateField(_("to"))
     reason = models.CharField(_("reason"), max_length=300)
     declared_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AbsenceNoticeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("absence notice")

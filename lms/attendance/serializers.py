@@ -9,6 +9,7 @@ from rest_framework import serializers
 from courses.models import ModulePage, TrainingPathPage
 from lms.accounts.models import User
 from lms.cohorts.models import Cohort
+from lms.core.serializers import IdField, ScopedPrimaryKeyField
 
 from .chain import session_chain_verify
 from .enums import HalfDay, SignatureMethod
@@ -22,30 +23,14 @@ MAX_MINUTES_LATE = 24 * 60
 MAX_MARKS = 500
 
 
-class IdField(serializers.PrimaryKeyRelatedField):
-    """An id beyond the database's integer range reads as unknown: SQLite would overflow."""
-
-    def to_internal_value(self, data):
-        try:
-            return super().to_internal_value(data)
-        except OverflowError:
-            self.fail("does_not_exist", pk_value=data)
-
-
-class ScopedCohortField(IdField):
+class ScopedCohortField(ScopedPrimaryKeyField):
     """A cohort among those the caller may see (context["cohorts"]): any other id reads as
     unknown, so the API never tells whether a foreign cohort exists."""
 
+    scope, model = "cohorts", Cohort
     default_error_messages = {
         "does_not_exist": _("No cohort you may see has the id {pk_value}."),
     }
-
-    def __init__(self, **kwargs):
-        # The class-level queryset only types the schema; lookups use the caller's scope.
-        super().__init__(queryset=Cohort.objects.all(), **kwargs)
-
-    def get_queryset(self):
-        return self.context["cohorts"]
 
 
 class PersonSerializer(serializers.ModelSerializer):

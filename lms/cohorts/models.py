@@ -7,32 +7,42 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from lms.accounts.validators import date_range_check
+from lms.core.scopes import own_or_trained, role_scope
 
 COHORT_DATE_MIN, COHORT_DATE_MAX = datetime.date(2000, 1, 1), datetime.date(2100, 12, 31)
 
 
 class CohortQuerySet(models.QuerySet):
+    """Who sees which cohort. Scopes are `pk IN (subquery)` filters rather than joins: no
+    DISTINCT, and annotations such as a learner count are not multiplied by joined rows."""
+
     def trained_by(self, user):
         return self.filter(trainers=user)
+
+    def visible_to(self, user):
+        """A manager sees every cohort, a trainer those they train, a learner their own."""
+        return own_or_trained(
+            self, user,
+            own=Q(pk__in=Cohort.objects.filter(enrollments__learner=user).values("pk")),
+            trained=lambda: Q(pk__in=Cohort.objects.trained_by(user).values("pk")))
+
+    def managed_by(self, user):
+        """Cohorts whose learners `user` follows, enrols and assesses: those they train and
+        those of the paths they train; all of them for a manager."""
+        return role_scope(self, user, role="is_trainer", scope=lambda cohorts: cohorts.filter(
+            pk__in=Cohort.objects.filter(Q(trainers=user) | Q(path__trainers=user)).values("pk")))
+
+    def scheduled_by(self, user):
+        """Cohorts whose sessions and attendance `user` keeps: those they train (not the
+        other cohorts of their paths); all of them for a manager."""
+        return role_scope(self, user, role="is_trainer", scope=lambda cohorts: cohorts.filter(
+            pk__in=Cohort.objects.trained_by(user).values("pk")))
 
     def running_on(self, day):
         return self.filter(start_date__lte=day, end_date__gte=day)
 
     def open(self):
         return self.filter(closed_on__isnull=True)
-
-    def managed_by(self, user):
-        """The cohorts `user` may change (perms.can_change_cohort), as a queryset: a manager
-        all; a trainer those they train and those of the paths they teach."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_manager or user.is_superuser:
-            return self
-        if not user.is_trainer:
-            return self.none()
-        # A subquery rather than .distinct(): the joins on two M2M tables would repeat rows.
-        scope = Cohort.objects.filter(Q(trainers=user) | Q(path__trainers=user)).values("pk")
-        return self.filter(pk__in=scope)
 
 
 class Cohort(models.Model):

@@ -3,7 +3,7 @@ they teach and the cohorts they train."""
 
 
 def _is_manager(user) -> bool:
-    return user.is_authenticated and (user.is_manager or user.is_superuser)
+    return user.is_authenticated and user.sees_everything
 
 
 def can_create_cohort(user, path) -> bool:

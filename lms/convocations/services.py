@@ -91,7 +91,7 @@ def feed_sessions(user):
             span &= Q(date__lte=end)
         condition |= span
     if user.is_trainer:
-        condition |= Q(trainer=user) | Q(cohort__trainers=user)
+        condition |= Q(pk__in=Session.objects.trained_by(user).values("pk"))
     return (Session.objects.filter(condition).distinct().select_related(*SESSION_RELATED)
             .order_by("date", "start_time", "pk"))
 

@@ -11,7 +11,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from lms.cohorts.models import Cohort
 from lms.progress.models import CohortMembership
-from lms.progress.permissions import is_manager
 
 from . import services
 from .enums import Channel
@@ -81,12 +80,8 @@ def reminders_unsubscribe(request):
 
 def _cohort_or_404(request, cohort_id) -> Cohort:
     """The cohort's trainers and managers; 404 for everyone else."""
-    cohorts = Cohort.objects.select_related("path")
-    if not is_manager(request.user):
-        if not request.user.is_trainer:
-            raise Http404
-        cohorts = cohorts.trained_by(request.user)
-    return get_object_or_404(cohorts, pk=cohort_id)
+    return get_object_or_404(Cohort.objects.scheduled_by(request.user).select_related("path"),
+                             pk=cohort_id)
 
 
 @login_required

@@ -602,7 +602,7 @@ def personal_data_erase(*, user, by, reason: str) -> dict:
 
     `by` is the manager asking (None from the command line). Returns what was changed, what
     was retained and why; the erasure itself is logged and notified to managers."""
-    if by is not None and not (by.is_manager or by.is_superuser):
+    if by is not None and not by.sees_everything:
         raise PermissionDenied(_("Only a manager erases personal data."))
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for the erasure (the request and "

@@ -8,28 +8,22 @@ Confidential interview notes are read only through services.interview_notes_read
 the caller is staff of the trainee's programme and logs the reading: once per request and per
 trainee, whatever the number of interviews shown."""
 
-from contextlib import contextmanager
 
 import django_filters
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
 from django.db.models import Count, Prefetch
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 
 from lms.accounts.models import User
+from lms.core.api import ScopedViewSetMixin
 from lms.core.filters import IdFilter
-from lms.progress.permissions import is_manager
 
-from . import services
+from . import selectors, services
 from .enums import (
     ContractKind,
     ExitCategory,
@@ -49,6 +43,7 @@ from .models import (
     Programme,
     Trainee,
 )
+from .perms import follows_trainees
 from .serializers import (
     ContractCreateSerializer,
     ContractSerializer,
@@ -73,118 +68,26 @@ from .serializers import (
 
 NON_FIELD_ERRORS_KEY = api_settings.NON_FIELD_ERRORS_KEY
 
-# Scopes ------------------------------------------------------------------------------------
-# Scopes are `IN (subquery)` filters rather than joins: no DISTINCT, and annotations such as
-# the trainee count are not multiplied by the joined staff rows.
-
-
-def followed_trainee_ids(user):
-    """Ids of the trainees `user` follows (Trainee.objects.followed_by), never their own
-    record: a staff member who is also a trainee does not follow themselves."""
-    return Trainee.objects.followed_by(user).exclude(learner=user).values("pk")
-
-
-def trainees_followed_by(user):
-    return Trainee.objects.filter(pk__in=followed_trainee_ids(user))
-
-
-def programmes_visible_to(user):
-    """A manager sees every programme, a staff member those they staff, anyone else none."""
-    if is_manager(user):
-        return Programme.objects.all()
-    if not user.is_insertion_staff:
-        return Programme.objects.none()
-    return Programme.objects.filter(pk__in=Programme.objects.staffed_by(user).values("pk"))
-
-
-def notes_readable(user, interviews: list[Interview], context: str) -> dict[int, str]:
-    """The confidential notes of `interviews` that `user` may read, by interview id.
-
-    Read through services.interview_notes_read, once per trainee concerned: each trainee's
-    reading is logged once, not once per interview. One query finds the trainees whose
-    programme the caller staffs, so the others cost nothing (and log nothing)."""
-    trainees = {interview.trainee_id: interview.trainee for interview in interviews}
-    if not trainees or not user.is_insertion_staff:
-        return {}
-    readable = (Trainee.objects.filter(pk__in=list(trainees), programme__staff=user)
-                .exclude(learner=user).values_list("pk", flat=True))
-    shown = {interview.pk for interview in interviews}
-    notes = {}
-    for trainee_id in sorted(readable):
-        try:
-            read = services.interview_notes_read(trainee=trainees[trainee_id], user=user,
-                                                 context=context)
-        except DjangoPermissionDenied:  # the service has the last word on who reads notes
-            continue
-        notes.update({interview.pk: interview.notes for interview in read
-                      if interview.pk in shown})
-    return notes
-
-
-# Errors ------------------------------------------------------------------------------------
-
-
-@contextmanager
-def service_errors(field: str | None = None):
-    """Turn the services' Django errors into DRF responses: 400 with field errors, 403 with
-    the service's message (DRF alone would answer 500 and a message-less 403). An error not
-    tied to a field is put on `field`, the input it is about, when given."""
-    try:
-        yield
-    except DjangoValidationError as error:
-        detail = as_serializer_error(error)
-        if field and NON_FIELD_ERRORS_KEY in detail:
-            detail.setdefault(field, []).extend(detail.pop(NON_FIELD_ERRORS_KEY))
-        raise exceptions.ValidationError(detail) from error
-    except DjangoPermissionDenied as error:
-        raise exceptions.PermissionDenied(str(error) or None) from error
-    except IntegrityError as error:
-        # A concurrent write won the race (e.g. the same trainee recorded twice).
-        raise exceptions.ValidationError({NON_FIELD_ERRORS_KEY: [
-            _("This change conflicts with another one made meanwhile: reload and try again.")
-        ]}) from error
 
 
 # Base --------------------------------------------------------------------------------------
 
 
-class ScopedViewSetMixin:
-    """Querysets are scoped to the caller, so a foreign object answers 404, never 403."""
+class InsertionViewSetMixin(ScopedViewSetMixin):
+    # A concurrent write won the race (e.g. the same trainee recorded twice).
+    conflict_message = gettext_lazy(
+        "This change conflicts with another one made meanwhile: reload and try again.")
 
-    permission_classes = [IsAuthenticated]
-    model: type
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation: no user, no query
-            return self.model.objects.none()
-        return self.scoped_queryset(self.request.user)
-
-    def scoped_queryset(self, user):
-        raise NotImplementedError
-
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        if not getattr(self, "swagger_fake_view", False):
-            # Lazy querysets: only the inputs that name such an object run them.
-            user = self.request.user
-            context["trainees"] = trainees_followed_by(user)
-            context["programmes"] = programmes_visible_to(user)
-            context["objectives"] = PlanObjective.objects.filter(
-                trainee_id__in=followed_trainee_ids(user))
-        return context
+    def scopes(self, user) -> dict:
+        # Lazy querysets: only the inputs that name such an object run them.
+        return {"trainees": Trainee.objects.in_care_of(user),
+                "programmes": Programme.objects.visible_to(user),
+                "objectives": PlanObjective.objects.visible_to(user)}
 
     def check_follower(self):
-        user = self.request.user
-        if not (is_manager(user) or user.is_insertion_staff):
+        if not follows_trainees(self.request.user):
             raise exceptions.PermissionDenied(
                 _("Only insertion staff and managers record the follow-up."))
-
-    def validated(self, serializer_class=None) -> dict:
-        serializer_class = serializer_class or self.get_serializer_class()
-        serializer = serializer_class(data=self.request.data,
-                                      context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
 
 
 class FollowUpFilter(django_filters.FilterSet):
@@ -207,7 +110,7 @@ class FollowUpFilter(django_filters.FilterSet):
     partial_update=extend_schema(summary="Change some of a programme's fields (managers)",
                                  request=ProgrammeWriteSerializer, responses=ProgrammeSerializer),
 )
-class ProgrammeViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class ProgrammeViewSet(InsertionViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                        viewsets.GenericViewSet):
     model = Programme
     serializer_class = ProgrammeSerializer
@@ -215,7 +118,7 @@ class ProgrammeViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
     ordering = ["-start_date", "name", "pk"]
 
     def scoped_queryset(self, user):
-        return (programmes_visible_to(user)
+        return (super().scoped_queryset(user)
                 .prefetch_related(Prefetch("staff", queryset=User.objects.order_by(
                     "last_name", "first_name", "pk")))
                 .annotate(trainee_count=Count("trainees")))
@@ -226,25 +129,23 @@ class ProgrammeViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
         return ProgrammeSerializer
 
     def create(self, request, *args, **kwargs):
-        if not is_manager(request.user):  # before the input: its errors are a manager's
+        if not request.user.sees_everything:  # before the input: its errors are a manager's
             raise exceptions.PermissionDenied(
                 _("Only a manager creates or changes insertion programmes."))
         data = self.validated()
-        with service_errors():
-            programme = services.programme_create(by=request.user, **data)
+        programme = services.programme_create(by=request.user, **data)
         programme = self.get_queryset().get(pk=programme.pk)
         return Response(ProgrammeSerializer(programme).data, status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, partial=False, **kwargs):
         programme = self.get_object()
-        if not is_manager(request.user):
+        if not request.user.sees_everything:
             raise exceptions.PermissionDenied(
                 _("Only a manager creates or changes insertion programmes."))
         serializer = self.get_serializer(programme, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        with service_errors():
-            services.programme_update(programme=programme, by=request.user,
-                                      **serializer.validated_data)
+        services.programme_update(programme=programme, by=request.user,
+                                  **serializer.validated_data)
         programme = self.get_queryset().get(pk=programme.pk)
         return Response(ProgrammeSerializer(programme).data)
 
@@ -278,16 +179,18 @@ class TraineeFilter(django_filters.FilterSet):
         request=TraineeStatusSerializer, responses=TraineeSerializer,
     ),
 )
-class TraineeViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class TraineeViewSet(InsertionViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                      viewsets.GenericViewSet):
     model = Trainee
     serializer_class = TraineeSerializer
     filterset_class = TraineeFilter
     ordering_fields = ["entry_date", "status_changed_at", "learner__last_name"]
     ordering = ["learner__last_name", "learner__first_name", "pk"]
+    # A refusal not tied to a field is about the learner recorded, or the status set.
+    service_error_fields = {"create": "learner", "partial_update": "status"}
 
     def scoped_queryset(self, user):
-        return trainees_followed_by(user).select_related("programme", "learner", "referent")
+        return Trainee.objects.in_care_of(user).select_related("programme", "learner", "referent")
 
     def get_serializer_class(self):
         return {"create": TraineeCreateSerializer,
@@ -302,17 +205,15 @@ class TraineeViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveM
         if Trainee.objects.filter(programme=programme, learner=learner).exists():
             raise exceptions.ValidationError(
                 {"learner": [_("This learner is already a trainee of this programme.")]})
-        with service_errors(field="learner"):
-            trainee = services.trainee_create(by=request.user, **data)
+        trainee = services.trainee_create(by=request.user, **data)
         trainee = self.get_queryset().get(pk=trainee.pk)
         return Response(TraineeSerializer(trainee).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         trainee = self.get_object()
         data = self.validated()
-        with service_errors(field="status"):
-            services.trainee_set_status(trainee=trainee, status=data["status"], by=request.user,
-                                        reason=data["reason"], on=data.get("on"))
+        services.trainee_set_status(trainee=trainee, status=data["status"], by=request.user,
+                                    reason=data["reason"], on=data.get("on"))
         trainee = self.get_queryset().get(pk=trainee.pk)
         return Response(TraineeSerializer(trainee).data)
 
@@ -338,7 +239,7 @@ class ContractFilter(FollowUpFilter):
         request=ContractCreateSerializer, responses={201: ContractSerializer},
     ),
 )
-class ContractViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class ContractViewSet(InsertionViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                       viewsets.GenericViewSet):
     model = Contract
     serializer_class = ContractSerializer
@@ -347,7 +248,7 @@ class ContractViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
     ordering = ["trainee_id", "start_date", "pk"]
 
     def scoped_queryset(self, user):
-        return Contract.objects.filter(trainee_id__in=followed_trainee_ids(user))
+        return super().scoped_queryset(user)
 
     def get_serializer_class(self):
         return ContractCreateSerializer if self.action == "create" else ContractSerializer
@@ -355,8 +256,7 @@ class ContractViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
     def create(self, request, *args, **kwargs):
         self.check_follower()
         data = self.validated()
-        with service_errors():
-            contract = services.contract_add(by=request.user, **data)
+        contract = services.contract_add(by=request.user, **data)
         return Response(ContractSerializer(contract).data, status=status.HTTP_201_CREATED)
 
 
@@ -382,16 +282,17 @@ class PlanObjectiveFilter(FollowUpFilter):
                                  request=PlanObjectiveStatusSerializer,
                                  responses=PlanObjectiveSerializer),
 )
-class PlanObjectiveViewSet(ScopedViewSetMixin, mixins.ListModelMixin,
+class PlanObjectiveViewSet(InsertionViewSetMixin, mixins.ListModelMixin,
                            mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     model = PlanObjective
     serializer_class = PlanObjectiveSerializer
     filterset_class = PlanObjectiveFilter
     ordering_fields = ["target_date", "created_at", "status"]
     ordering = ["trainee_id", "target_date", "pk"]
+    service_error_fields = {"partial_update": "status"}
 
     def scoped_queryset(self, user):
-        return (PlanObjective.objects.filter(trainee_id__in=followed_trainee_ids(user))
+        return (super().scoped_queryset(user)
                 .select_related("training_path").prefetch_related("milestones"))
 
     def get_serializer_class(self):
@@ -405,15 +306,13 @@ class PlanObjectiveViewSet(ScopedViewSetMixin, mixins.ListModelMixin,
     def create(self, request, *args, **kwargs):
         self.check_follower()
         data = self.validated()
-        with service_errors():
-            objective = services.objective_add(by=request.user, **data)
+        objective = services.objective_add(by=request.user, **data)
         return Response(self._data(objective.pk), status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         objective = self.get_object()
         data = self.validated()
-        with service_errors(field="status"):
-            services.objective_set_status(objective=objective, by=request.user, **data)
+        services.objective_set_status(objective=objective, by=request.user, **data)
         return Response(self._data(objective.pk))
 
 
@@ -435,7 +334,7 @@ class MilestoneFilter(django_filters.FilterSet):
     create=extend_schema(summary="Add a milestone to a plan objective",
                          request=MilestoneCreateSerializer, responses={201: MilestoneSerializer}),
 )
-class MilestoneViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class MilestoneViewSet(InsertionViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                        viewsets.GenericViewSet):
     model = Milestone
     serializer_class = MilestoneSerializer
@@ -444,7 +343,7 @@ class MilestoneViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
     ordering = ["objective_id", "due_date", "pk"]
 
     def scoped_queryset(self, user):
-        return Milestone.objects.filter(objective__trainee_id__in=followed_trainee_ids(user))
+        return super().scoped_queryset(user)
 
     def get_serializer_class(self):
         return {"create": MilestoneCreateSerializer,
@@ -453,8 +352,7 @@ class MilestoneViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
     def create(self, request, *args, **kwargs):
         self.check_follower()
         data = self.validated()
-        with service_errors():
-            milestone = services.milestone_add(by=request.user, **data)
+        milestone = services.milestone_add(by=request.user, **data)
         return Response(MilestoneSerializer(milestone).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Mark a milestone done", request=MilestoneDoneSerializer,
@@ -463,8 +361,7 @@ class MilestoneViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
     def done(self, request, pk=None):
         milestone = self.get_object()
         data = self.validated()
-        with service_errors():
-            services.milestone_done(milestone=milestone, by=request.user, on=data.get("on"))
+        services.milestone_done(milestone=milestone, by=request.user, on=data.get("on"))
         return Response(MilestoneSerializer(milestone).data)
 
 
@@ -488,7 +385,7 @@ class ObstacleAssessmentFilter(FollowUpFilter):
                          request=ObstacleAssessmentCreateSerializer,
                          responses={201: ObstacleAssessmentSerializer}),
 )
-class ObstacleAssessmentViewSet(ScopedViewSetMixin, mixins.ListModelMixin,
+class ObstacleAssessmentViewSet(InsertionViewSetMixin, mixins.ListModelMixin,
                                 mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     model = ObstacleAssessment
     serializer_class = ObstacleAssessmentSerializer
@@ -497,7 +394,7 @@ class ObstacleAssessmentViewSet(ScopedViewSetMixin, mixins.ListModelMixin,
     ordering = ["trainee_id", "assessed_on", "pk"]
 
     def scoped_queryset(self, user):
-        return ObstacleAssessment.objects.filter(trainee_id__in=followed_trainee_ids(user))
+        return super().scoped_queryset(user)
 
     def get_serializer_class(self):
         return ObstacleAssessmentCreateSerializer if self.action == "create" else \
@@ -506,9 +403,8 @@ class ObstacleAssessmentViewSet(ScopedViewSetMixin, mixins.ListModelMixin,
     def create(self, request, *args, **kwargs):
         self.check_follower()
         data = self.validated()
-        with service_errors():
-            assessment = services.obstacle_assess(by=request.user, on=data.pop("assessed_on",
-                                                                              None), **data)
+        assessment = services.obstacle_assess(by=request.user, on=data.pop("assessed_on",
+                                                                          None), **data)
         return Response(ObstacleAssessmentSerializer(assessment).data,
                         status=status.HTTP_201_CREATED)
 
@@ -546,7 +442,7 @@ NOTES_DESCRIPTION = (
                          description=NOTES_DESCRIPTION,
                          request=InterviewCreateSerializer, responses={201: InterviewSerializer}),
 )
-class InterviewViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class InterviewViewSet(InsertionViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                        viewsets.GenericViewSet):
     model = Interview
     serializer_class = InterviewSerializer
@@ -556,7 +452,7 @@ class InterviewViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
 
     def scoped_queryset(self, user):
         # Notes are never loaded here: only services.interview_notes_read reads them.
-        return (Interview.objects.filter(trainee_id__in=followed_trainee_ids(user))
+        return (super().scoped_queryset(user)
                 .select_related("trainee__learner", "trainee__programme", "staff")
                 .defer("notes"))
 
@@ -564,7 +460,8 @@ class InterviewViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
         return InterviewCreateSerializer if self.action == "create" else InterviewSerializer
 
     def _render(self, interviews: list[Interview], reading: str, **kwargs):
-        notes = notes_readable(self.request.user, interviews, context=f"api:interviews:{reading}")
+        notes = selectors.interview_notes_readable(self.request.user, interviews,
+                                                   context=f"api:interviews:{reading}")
         context = {**self.get_serializer_context(), "notes": notes}
         return InterviewSerializer(interviews, context=context, **kwargs).data
 
@@ -584,8 +481,7 @@ class InterviewViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
     def create(self, request, *args, **kwargs):
         self.check_follower()
         data = self.validated()
-        with service_errors():
-            interview = services.interview_record(by=request.user, **data)
+        interview = services.interview_record(by=request.user, **data)
         interview = self.get_queryset().get(pk=interview.pk)
         return Response(self._render_one(interview, "create"), status=status.HTTP_201_CREATED)
 
@@ -613,7 +509,7 @@ class ExitFilter(FollowUpFilter):
         responses={201: ExitSerializer, 200: ExitSerializer},
     ),
 )
-class ExitViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class ExitViewSet(InsertionViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                   viewsets.GenericViewSet):
     model = Exit
     serializer_class = ExitSerializer
@@ -622,7 +518,7 @@ class ExitViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMode
     ordering = ["-date", "-pk"]
 
     def scoped_queryset(self, user):
-        return Exit.objects.filter(trainee_id__in=followed_trainee_ids(user))
+        return super().scoped_queryset(user)
 
     def get_serializer_class(self):
         return ExitRecordSerializer if self.action == "create" else ExitSerializer
@@ -631,8 +527,7 @@ class ExitViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMode
         self.check_follower()
         data = self.validated()
         existed = Exit.objects.filter(trainee=data["trainee"]).exists()
-        with service_errors():
-            exit_ = services.exit_record(by=request.user, **data)
+        exit_ = services.exit_record(by=request.user, **data)
         return Response(ExitSerializer(exit_).data,
                         status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
 

@@ -47,22 +47,6 @@ def pseudonym(trainee_id: int) -> str:
     return digest.hexdigest()[:PSEUDONYM_LENGTH]
 
 
-def programmes_visible_to(user):
-    """Managers see every programme; insertion staff the programmes they work in."""
-    if not user.is_authenticated:
-        return Programme.objects.none()
-    if user.is_manager or user.is_superuser:
-        return Programme.objects.all()
-    if user.is_insertion_staff:
-        return Programme.objects.staffed_by(user)
-    return Programme.objects.none()
-
-
-def can_see_figures(user) -> bool:
-    return user.is_authenticated and (user.is_manager or user.is_superuser
-                                      or user.is_insertion_staff)
-
-
 # --- Figures -------------------------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ from courses.models import TrainingPathPage
 from lms.accounts.fields import PersonNameField
 from lms.accounts.models import User
 from lms.accounts.validators import validate_sane_date
+from lms.core.forms import add_service_errors
 from lms.progress.services import email_taken, is_namesake_refusal
 
 from .enums import (
@@ -42,15 +43,6 @@ def not_in_future(day):
     if day and day > timezone.localdate():
         raise ValidationError(_("The date cannot be in the future."))
     return day
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """A service's ValidationError shown on the field it names, otherwise above the form."""
-    if hasattr(error, "error_dict"):
-        for name, messages in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
 
 
 # Dashboard ----------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lms.core.scopes import role_scope
+
 from .enums import (
     EXIT_OUTCOMES,
     ContractKind,
@@ -23,6 +25,13 @@ from .enums import (
 class ProgrammeQuerySet(models.QuerySet):
     def staffed_by(self, user):
         return self.filter(staff=user)
+
+    def visible_to(self, user):
+        """A manager sees every programme, insertion staff those they staff, anyone else
+        none. An `IN (subquery)` filter: annotations such as the trainee count are not
+        multiplied by the joined staff rows."""
+        return role_scope(self, user, role="is_insertion_staff", scope=lambda programmes:
+                          programmes.filter(pk__in=Programme.objects.staffed_by(user).values("pk")))
 
 
 class Programme(models.Model):
@@ -54,16 +63,31 @@ class Programme(models.Model):
 class TraineeQuerySet(models.QuerySet):
     def followed_by(self, user):
         """Staff see the trainees of their programmes; managers see all."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_manager or user.is_superuser:
-            return self
-        if not user.is_insertion_staff:
-            return self.none()
-        return self.filter(programme__staff=user).distinct()
+        return role_scope(self, user, role="is_insertion_staff",
+                          scope=lambda trainees: trainees.filter(programme__staff=user).distinct())
+
+    def in_care_of(self, user):
+        """The trainees `user` follows, never their own record: a staff member who is also a
+        trainee does not follow themselves (the API's scope, and its follow-up records')."""
+        return self.filter(pk__in=Trainee.objects.followed_by(user).exclude(learner=user)
+                           .values("pk"))
 
     def active(self):
         return self.filter(status=TraineeStatus.ACTIVE)
+
+
+class FollowUpQuerySet(models.QuerySet):
+    """A trainee's follow-up records are seen with the trainee (Trainee.objects.in_care_of)."""
+
+    trainee_lookup = "trainee"
+
+    def visible_to(self, user):
+        trainees = Trainee.objects.in_care_of(user).values("pk")
+        return self.filter(**{f"{self.trainee_lookup}_id__in": trainees})
+
+
+class MilestoneQuerySet(FollowUpQuerySet):
+    trainee_lookup = "objective__trainee"
 
 
 class Trainee(models.Model):
@@ -132,6 +156,8 @@ class Contract(models.Model):
         help_text=_("Between 20 and 35 hours a week for a CDDI."),
     )
 
+    objects = FollowUpQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("insertion contract")
         ordering = ["start_date"]
@@ -156,6 +182,8 @@ class PlanObjective(models.Model):
                                       verbose_name=_("training path"))
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = FollowUpQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("plan objective")
         ordering = ["target_date", "pk"]
@@ -170,6 +198,8 @@ class Milestone(models.Model):
     title = models.CharField(_("milestone"), max_length=250)
     due_date = models.DateField(_("due date"), null=True, blank=True)
     done_on = models.DateField(_("done on"), null=True, blank=True)
+
+    objects = MilestoneQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_date", "pk"]
@@ -188,6 +218,8 @@ class ObstacleAssessment(models.Model):
     note = models.CharField(_("note"), max_length=300, blank=True)
     assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                     null=True, related_name="+")
+
+    objects = FollowUpQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("obstacle assessment")
@@ -209,6 +241,8 @@ class Interview(models.Model):
     notes = models.TextField(_("confidential notes"), blank=True)
     next_steps = models.TextField(_("next steps"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = FollowUpQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("follow-up interview")
@@ -243,6 +277,8 @@ class Exit(models.Model):
         _("planned, not yet effective"), default=False,
         help_text=_("An exit planned ahead; it becomes effective on its date."),
     )
+
+    objects = FollowUpQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("exit")

@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -18,8 +19,9 @@ from lms.attendance.selectors import AttendanceFigures, counted_marks, figures_b
 from lms.progress.learner_search import namesakes
 from lms.progress.models import CompetenceAssessment, Enrollment
 
+from . import services
 from .enums import ObjectiveCategory, ObstacleCategory, TraineeStatus
-from .models import Contract, Interview, Programme, Trainee
+from .models import Contract, Interview, Trainee
 
 ALERT_DAYS = 30
 PASS_WARNING_DAYS = 60
@@ -48,12 +50,6 @@ class TraineeRow:
     def name_key(self) -> tuple[str, str, int]:
         learner = self.trainee.learner
         return (learner.last_name.casefold(), learner.first_name.casefold(), self.trainee.pk)
-
-
-def programmes_followed_by(user):
-    if user.is_manager or user.is_superuser:
-        return Programme.objects.all()
-    return Programme.objects.staffed_by(user)
 
 
 @dataclass(frozen=True)
@@ -523,3 +519,27 @@ def trainee_file(trainee, *, interviews, notes_readable: bool,
         notes_readable=notes_readable,
         exit=getattr(trainee, "exit", None),
     )
+
+
+def interview_notes_readable(user, interviews: list[Interview], context: str) -> dict[int, str]:
+    """The confidential notes of `interviews` that `user` may read, by interview id.
+
+    Read through services.interview_notes_read, once per trainee concerned: each trainee's
+    reading is logged once, not once per interview. One query finds the trainees whose
+    programme the caller staffs, so the others cost nothing (and log nothing)."""
+    trainees = {interview.trainee_id: interview.trainee for interview in interviews}
+    if not trainees or not user.is_insertion_staff:
+        return {}
+    readable = (Trainee.objects.filter(pk__in=list(trainees), programme__staff=user)
+                .exclude(learner=user).values_list("pk", flat=True))
+    shown = {interview.pk for interview in interviews}
+    notes = {}
+    for trainee_id in sorted(readable):
+        try:
+            read = services.interview_notes_read(trainee=trainees[trainee_id], user=user,
+                                                 context=context)
+        except DjangoPermissionDenied:  # the service has the last word on who reads notes
+            continue
+        notes.update({interview.pk: interview.notes for interview in read
+                      if interview.pk in shown})
+    return notes

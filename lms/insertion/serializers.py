@@ -11,6 +11,7 @@ from rest_framework.fields import SkipField
 from courses.models import TrainingPathPage
 from lms.accounts.fields import SaneDateField
 from lms.accounts.models import User
+from lms.core.serializers import ScopedPrimaryKeyField
 
 from .enums import (
     ContractKind,
@@ -62,36 +63,21 @@ SeverityField = enum_field(Severity)
 TraineeStatusField = enum_field(TraineeStatus)
 
 
-class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
-    """An object among those the caller may act on (context[scope]): any other reads as
-    unknown, so the API never tells whether it exists."""
-
-    scope: str
-    model: type
-
-    def __init__(self, **kwargs):
-        # The class-level queryset only types the schema; lookups use the caller's scope.
-        super().__init__(queryset=self.model.objects.all(), **kwargs)
-
-    def get_queryset(self):
-        return self.context[self.scope]
-
-
-class ScopedTraineeField(ScopedRelatedField):
+class ScopedTraineeField(ScopedPrimaryKeyField):
     scope, model = "trainees", Trainee
     default_error_messages = {
         "does_not_exist": _("No trainee you follow has the id {pk_value}."),
     }
 
 
-class ScopedProgrammeField(ScopedRelatedField):
+class ScopedProgrammeField(ScopedPrimaryKeyField):
     scope, model = "programmes", Programme
     default_error_messages = {
         "does_not_exist": _("No programme you staff has the id {pk_value}."),
     }
 
 
-class ScopedObjectiveField(ScopedRelatedField):
+class ScopedObjectiveField(ScopedPrimaryKeyField):
     scope, model = "objectives", PlanObjective
     default_error_messages = {
         "does_not_exist": _("No objective of a trainee you follow has the id {pk_value}."),

@@ -24,7 +24,7 @@ from .models import (
     Trainee,
     TraineeStatusChange,
 )
-from .permissions import can_follow, can_read_notes
+from .perms import can_follow, can_read_notes
 
 MIN_CONTRACT_MONTHS, MAX_TOTAL_MONTHS = 4, 24
 
@@ -48,7 +48,7 @@ def _months(start: datetime.date, end: datetime.date) -> float:
 
 
 def _require_programme_staff(by, programme: Programme) -> None:
-    if not (by.is_manager or by.is_superuser or programme.staff.filter(pk=by.pk).exists()):
+    if not (by.sees_everything or programme.staff.filter(pk=by.pk).exists()):
         raise PermissionDenied
 
 

@@ -1,40 +1,30 @@
 """REST API of learner progress: enrolments, lesson completions, competence assessments and the
 caller's own progress summary. Every write goes through lms.progress.services."""
 
-from contextlib import contextmanager
-from dataclasses import dataclass
-from decimal import Decimal
 
 import django_filters
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Exists, OuterRef, Q
-from django.db.models.functions import Left, Length
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.serializers import as_serializer_error
-from rest_framework.settings import api_settings
 
 from courses.models import (
-    LessonPage,
-    ModuleCompetence,
-    ModulePage,
-    PathCompetenceRequirement,
     TrainingPathPage,
 )
 from lms.accounts.models import User
+from lms.cohorts.models import Cohort
+from lms.core.api import ScopedViewSetMixin
+from lms.core.api_errors import service_error_detail
 from lms.core.filters import IdFilter
 
 from . import services
-from .completion import attendance_hours, module_is_complete
 from .enums import AssessmentKind, CompletionSource, EnrollmentSource, EnrollmentStatus
 from .models import CompetenceAssessment, Enrollment, LessonCompletion
-from .permissions import can_manage_cohort, can_manage_path, cohorts_managed_by, is_manager
-from .selectors import latest_levels_by_kind
+from .perms import can_manage_cohort, can_manage_path, is_staff, learners_followed_by
+from .selectors import learner_progress
 from .serializers import (
     CompetenceAssessmentCreateSerializer,
     CompetenceAssessmentSerializer,
@@ -47,87 +37,13 @@ from .serializers import (
     MyProgressSerializer,
 )
 
-NON_FIELD_ERRORS_KEY = api_settings.NON_FIELD_ERRORS_KEY
 
-# Scopes ------------------------------------------------------------------------------------
+class ProgressViewSetMixin(ScopedViewSetMixin):
+    # No docstring: the base's is the schema's description. Learner fields choose among the
+    # learners the caller follows.
 
-
-def is_staff(user) -> bool:
-    return is_manager(user) or user.is_trainer
-
-
-def learners_followed_by(user):
-    """Users whose progress `user` may read and write: themselves, the learners of the
-    enrolments they can see (their paths and cohorts), everyone for a manager."""
-    if is_manager(user):
-        return User.objects.all()
-    if not user.is_trainer:
-        return User.objects.filter(pk=user.pk)
-    return User.objects.filter(
-        Q(pk=user.pk) | Q(pk__in=Enrollment.objects.visible_to(user).values("learner_id"))
-    )
-
-
-def completions_visible_to(user):
-    """A trainer sees completions of the lessons of the paths where they follow the learner,
-    not that learner's progress in other paths."""
-    completions = LessonCompletion.objects.all()
-    if is_manager(user):
-        return completions
-    if not user.is_trainer:
-        return completions.filter(learner=user)
-    # The enrolment's path is an ancestor of the lesson: its tree path prefixes the lesson's.
-    followed = Enrollment.objects.visible_to(user).filter(
-        learner=OuterRef("learner_id"),
-        path__path=Left(OuterRef("lesson__path"), Length("path__path")),
-    )
-    return completions.filter(Q(learner=user) | Exists(followed))
-
-
-def assessments_visible_to(user):
-    """Competence levels are the learner's, across paths: a trainer following a learner sees
-    the whole profile they validate against."""
-    assessments = CompetenceAssessment.objects.all()
-    if is_manager(user):
-        return assessments
-    return assessments.filter(learner__in=learners_followed_by(user))
-
-
-@contextmanager
-def service_errors(field: str | None = None):
-    """Turn the services' Django errors into DRF responses: 400 with field errors, 403 with
-    the service's message (DRF alone would answer 500 and a message-less 403). An error not
-    tied to a field is put on `field`, the input it is about, when given."""
-    try:
-        yield
-    except DjangoValidationError as error:
-        detail = as_serializer_error(error)
-        if field and NON_FIELD_ERRORS_KEY in detail:
-            detail.setdefault(field, []).extend(detail.pop(NON_FIELD_ERRORS_KEY))
-        raise exceptions.ValidationError(detail) from error
-    except DjangoPermissionDenied as error:
-        raise exceptions.PermissionDenied(str(error) or None) from error
-
-
-class ScopedViewSetMixin:
-    """Querysets are scoped to the caller, so a foreign object answers 404, never 403."""
-
-    permission_classes = [IsAuthenticated]
-    model: type
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation: no user, no query
-            return self.model.objects.none()
-        return self.scoped_queryset(self.request.user)
-
-    def scoped_queryset(self, user):
-        raise NotImplementedError
-
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        if not getattr(self, "swagger_fake_view", False):
-            context["learners"] = learners_followed_by(self.request.user)
-        return context
+    def scopes(self, user) -> dict:
+        return {"learners": learners_followed_by(user)}
 
 
 # Filters -----------------------------------------------------------------------------------
@@ -189,16 +105,18 @@ class CompetenceAssessmentFilter(django_filters.FilterSet):
         request=EnrollmentStatusSerializer, responses=EnrollmentSerializer,
     ),
 )
-class EnrollmentViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class EnrollmentViewSet(ProgressViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                         viewsets.GenericViewSet):
     model = Enrollment
     serializer_class = EnrollmentSerializer
     filterset_class = EnrollmentFilter
     ordering_fields = ["enrolled_at", "status_changed_at", "status"]
     ordering = ["-enrolled_at", "-pk"]
+    # A refusal of a move is about the cohort chosen.
+    service_error_fields = {"move": "cohort"}
 
     def scoped_queryset(self, user):
-        return Enrollment.objects.visible_to(user).select_related("learner", "path", "cohort")
+        return super().scoped_queryset(user).select_related("learner", "path", "cohort")
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -221,33 +139,36 @@ class EnrollmentViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
         learner = serializer.validated_data.get("learner") or user
         path = serializer.validated_data["path"]
         cohort = serializer.validated_data.get("cohort")
-        with service_errors():
-            if cohort is not None and is_staff(user) and not can_manage_cohort(user, cohort):
-                # Another cohort's trainer may not place learners in this one.
-                raise exceptions.ValidationError({"cohort": [_("Unknown cohort.")]})
-            if is_staff(user) and can_manage_path(user, path):
-                services.enrollment_scope_check(by=user, path=path, cohort=cohort)
-                enrollment, created = services.enrollment_create(
-                    learner=learner, path=path, source=EnrollmentSource.STAFF, by=user,
-                    cohort=cohort, joined_on=serializer.validated_data.get("joined_on"),
-                )
-            elif learner.pk == user.pk:
-                if cohort is not None:
-                    raise exceptions.ValidationError(
-                        {"cohort": [_("Your trainer places you in a cohort.")]})
-                if not path.live:
-                    raise exceptions.ValidationError(
-                        {"path": [_("This path is not published.")]})
-                enrollment, created = services.self_enroll(learner=learner, path=path)
-            else:
-                raise exceptions.PermissionDenied(_("You cannot enrol learners in this path."))
+        if cohort is not None and is_staff(user) and not can_manage_cohort(user, cohort):
+            # Another cohort's trainer may not place learners in this one.
+            raise exceptions.ValidationError({"cohort": [_("Unknown cohort.")]})
+        if is_staff(user) and can_manage_path(user, path):
+            services.enrollment_scope_check(by=user, path=path, cohort=cohort)
+            enrollment, created = services.enrollment_create(
+                learner=learner, path=path, source=EnrollmentSource.STAFF, by=user,
+                cohort=cohort, joined_on=serializer.validated_data.get("joined_on"),
+            )
+        elif learner.pk == user.pk:
+            if cohort is not None:
+                raise exceptions.ValidationError(
+                    {"cohort": [_("Your trainer places you in a cohort.")]})
+            if not path.live:
+                raise exceptions.ValidationError(
+                    {"path": [_("This path is not published.")]})
+            enrollment, created = services.self_enroll(learner=learner, path=path)
+        else:
+            raise exceptions.PermissionDenied(_("You cannot enrol learners in this path."))
         if (not created and cohort is not None and is_staff(user)
                 and services.enrollment_placeable(enrollment)):
             # Enrolled in no group yet (self-enrolled, most often): placed in the cohort given.
-            with service_errors(field="cohort"):
+            try:
                 enrollment = services.enrollment_move(
                     enrollment=enrollment, cohort=cohort, by=user,
                     on_date=serializer.validated_data.get("joined_on"))
+            except DjangoValidationError as error:
+                # Its refusals are about the cohort given (full, closed…).
+                raise exceptions.ValidationError(
+                    service_error_detail(error, field="cohort")) from error
         if not created and not self.get_queryset().filter(pk=enrollment.pk).exists():
             # Enrolled elsewhere by someone else: say so without showing their record.
             raise exceptions.ValidationError(
@@ -270,12 +191,11 @@ class EnrollmentViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
         if not is_staff(user):
             raise exceptions.PermissionDenied(_("Your trainer places you in a cohort."))
         serializer = EnrollmentMoveSerializer(data=request.data,
-                                              cohorts=cohorts_managed_by(user))
+                                              cohorts=Cohort.objects.managed_by(user))
         serializer.is_valid(raise_exception=True)
-        with service_errors(field="cohort"):
-            services.enrollment_move(enrollment=enrollment,
-                                     cohort=serializer.validated_data["cohort"], by=user,
-                                     on_date=serializer.validated_data.get("on_date"))
+        services.enrollment_move(enrollment=enrollment,
+                                 cohort=serializer.validated_data["cohort"], by=user,
+                                 on_date=serializer.validated_data.get("on_date"))
         enrollment = self.get_queryset().get(pk=enrollment.pk)
         return Response(EnrollmentSerializer(enrollment).data)
 
@@ -294,9 +214,8 @@ class EnrollmentViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
             # Withdrawing would wipe a completion date the learner's documents rely on.
             raise exceptions.ValidationError(
                 {"status": [_("This enrolment is closed; ask your trainer to change it.")]})
-        with service_errors():
-            services.enrollment_set_status(enrollment=enrollment, status=new_status, by=user,
-                                           note=serializer.validated_data["note"])
+        services.enrollment_set_status(enrollment=enrollment, status=new_status, by=user,
+                                       note=serializer.validated_data["note"])
         enrollment = self.get_queryset().get(pk=enrollment.pk)
         return Response(EnrollmentSerializer(enrollment).data)
 
@@ -314,7 +233,7 @@ class EnrollmentViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
     ),
     destroy=extend_schema(summary="Mark a lesson not done (only a lesson marked done by hand)"),
 )
-class LessonCompletionViewSet(ScopedViewSetMixin, mixins.ListModelMixin,
+class LessonCompletionViewSet(ProgressViewSetMixin, mixins.ListModelMixin,
                               mixins.RetrieveModelMixin, mixins.DestroyModelMixin,
                               viewsets.GenericViewSet):
     model = LessonCompletion
@@ -322,9 +241,10 @@ class LessonCompletionViewSet(ScopedViewSetMixin, mixins.ListModelMixin,
     filterset_class = LessonCompletionFilter
     ordering_fields = ["completed_at"]
     ordering = ["-completed_at", "-pk"]
+    service_error_fields = {"create": "lesson"}
 
     def scoped_queryset(self, user):
-        return completions_visible_to(user).select_related("lesson").defer("lesson__body")
+        return super().scoped_queryset(user).select_related("lesson").defer("lesson__body")
 
     def get_serializer_class(self):
         return LessonCompletionCreateSerializer if self.action == "create" else \
@@ -344,8 +264,7 @@ class LessonCompletionViewSet(ScopedViewSetMixin, mixins.ListModelMixin,
                     {"lesson": [_("This lesson is not in a path where you follow this learner.")]})
             source = CompletionSource.STAFF
         existed = LessonCompletion.objects.filter(learner=learner, lesson=lesson).exists()
-        with service_errors(field="lesson"):
-            completion = services.lesson_complete(learner=learner, lesson=lesson, source=source)
+        completion = services.lesson_complete(learner=learner, lesson=lesson, source=source)
         completion = self.get_queryset().get(pk=completion.pk)
         return Response(LessonCompletionSerializer(completion).data,
                         status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
@@ -354,8 +273,7 @@ class LessonCompletionViewSet(ScopedViewSetMixin, mixins.ListModelMixin,
         if instance.source != CompletionSource.MANUAL:
             raise exceptions.ValidationError({"source": [
                 _("Only a lesson marked done by hand can be marked not done.")]})
-        with service_errors():
-            services.lesson_uncomplete(learner=instance.learner, lesson=instance.lesson)
+        services.lesson_uncomplete(learner=instance.learner, lesson=instance.lesson)
 
 
 # Competence assessments --------------------------------------------------------------------
@@ -371,7 +289,7 @@ class LessonCompletionViewSet(ScopedViewSetMixin, mixins.ListModelMixin,
         responses={201: CompetenceAssessmentSerializer},
     ),
 )
-class CompetenceAssessmentViewSet(ScopedViewSetMixin, mixins.ListModelMixin,
+class CompetenceAssessmentViewSet(ProgressViewSetMixin, mixins.ListModelMixin,
                                   mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                                   viewsets.GenericViewSet):
     model = CompetenceAssessment
@@ -381,7 +299,7 @@ class CompetenceAssessmentViewSet(ScopedViewSetMixin, mixins.ListModelMixin,
     ordering = ["-assessed_on", "-created_at", "-pk"]
 
     def scoped_queryset(self, user):
-        return assessments_visible_to(user).select_related("competence")
+        return super().scoped_queryset(user).select_related("competence")
 
     def get_serializer_class(self):
         return CompetenceAssessmentCreateSerializer if self.action == "create" else \
@@ -401,140 +319,17 @@ class CompetenceAssessmentViewSet(ScopedViewSetMixin, mixins.ListModelMixin,
                 learner=learner, path=path).exists():
             raise exceptions.ValidationError(
                 {"path": [_("This learner is not enrolled in this path.")]})
-        with service_errors():
-            assessment = services.assessment_record(
-                learner=learner, competence=data["competence"], kind=data["kind"],
-                level=data["level"], by=user, method=data.get("method"),
-                evidence=data["evidence"], path=path, assessed_on=data.get("assessed_on"),
-            )
+        assessment = services.assessment_record(
+            learner=learner, competence=data["competence"], kind=data["kind"],
+            level=data["level"], by=user, method=data.get("method"),
+            evidence=data["evidence"], path=path, assessed_on=data.get("assessed_on"),
+        )
         assessment = self.get_queryset().get(pk=assessment.pk)
         return Response(CompetenceAssessmentSerializer(assessment).data,
                         status=status.HTTP_201_CREATED)
 
 
 # The caller's own progress -----------------------------------------------------------------
-
-
-@dataclass
-class CompetenceProfileItem:
-    competence: object
-    target_level: int
-    initial_level: int | None
-    final_level: int | None
-    current_level: int | None
-
-
-@dataclass
-class EnrollmentProgress:
-    enrollment: Enrollment
-    lessons_done: int
-    lessons_total: int
-    modules_complete: int
-    modules_total: int
-    attendance_rate: Decimal | None
-    attended_hours: Decimal | None
-    hours_provisional: Decimal | None
-    missing: list[str]
-    next_lesson: LessonPage | None
-    competences: list[CompetenceProfileItem]
-
-    @property
-    def complete(self) -> bool:
-        return not self.missing
-
-
-def my_progress(learner) -> list[EnrollmentProgress]:
-    """Progress of each of `learner`'s enrolments in a fixed number of queries whatever their
-    number: seven, plus the attendance provider's (one, for enrolments in a cohort).
-
-    The `missing` list applies the rule of completion.completion_check (same checks, same
-    messages, same order) to data read once for all paths; the tests pin the two together."""
-    enrollments = list(Enrollment.objects.filter(learner=learner).select_related("path")
-                       .order_by("-enrolled_at", "-pk"))
-    if not enrollments:
-        return []
-    under_paths = Q()
-    for enrollment in enrollments:
-        under_paths |= Q(path__startswith=enrollment.path.path)
-    modules = list(ModulePage.objects.live().filter(under_paths).order_by("path"))
-    lessons = list(LessonPage.objects.live().filter(under_paths).order_by("path").defer("body"))
-    done = set(LessonCompletion.objects.filter(learner=learner)
-               .values_list("lesson_id", flat=True))
-    requirements = list(PathCompetenceRequirement.objects
-                        .filter(path__in=[enrollment.path_id for enrollment in enrollments])
-                        .select_related("competence"))
-    targets = list(ModuleCompetence.objects.filter(module__in=modules)
-                   .select_related("competence__area__framework"))
-    levels = latest_levels_by_kind(
-        [learner], {row.competence_id for row in [*targets, *requirements]})
-    attendance = attendance_hours(enrollments)
-
-    def level(competence_id, kind):
-        return levels.get((learner.pk, competence_id, kind))
-
-    steplen = ModulePage.steplen
-    lessons_of: dict[str, list[LessonPage]] = {module.path: [] for module in modules}
-    for lesson in lessons:
-        lessons_of.get(lesson.path[:-steplen], []).append(lesson)
-    module_path = {module.pk: module.path for module in modules}
-
-    result = []
-    for enrollment in enrollments:
-        path = enrollment.path
-        path_modules = [module for module in modules if module.path[:-steplen] == path.path]
-        path_lessons = [lesson for module in path_modules for lesson in lessons_of[module.path]]
-        missing = []
-        for module in path_modules:
-            if module.required and not module_is_complete(lessons_of[module.path], done):
-                missing.append(_("Module not complete: %(title)s") % {"title": module.title})
-        rate, hours, provisional = attendance.get(enrollment.pk, (None, None, None))
-        if path.min_attendance_rate is not None:
-            if rate is None:
-                missing.append(_("No attendance recorded yet"))
-            elif rate < path.min_attendance_rate:
-                missing.append(
-                    _("Attendance %(rate)s %% under the required %(required)s %%")
-                    % {"rate": rate, "required": path.min_attendance_rate}
-                )
-        for requirement in requirements:
-            if requirement.path_id == path.pk and (
-                    level(requirement.competence_id, AssessmentKind.VALIDATION) or 0
-            ) < requirement.level:
-                missing.append(
-                    _("Competence %(code)s not validated at level %(level)s")
-                    % {"code": requirement.competence.code, "level": requirement.level}
-                )
-        path_targets: dict[int, ModuleCompetence] = {}
-        for target in targets:
-            if module_path[target.module_id][:-steplen] != path.path:
-                continue
-            best = path_targets.get(target.competence_id)
-            if best is None or target.target_level > best.target_level:
-                path_targets[target.competence_id] = target
-        profile = sorted(
-            (CompetenceProfileItem(
-                competence=target.competence, target_level=target.target_level,
-                initial_level=level(competence_id, AssessmentKind.INITIAL),
-                final_level=level(competence_id, AssessmentKind.FINAL),
-                current_level=level(competence_id, AssessmentKind.VALIDATION),
-            ) for competence_id, target in path_targets.items()),
-            key=lambda item: (item.competence.area.framework.code, item.competence.code),
-        )
-        result.append(EnrollmentProgress(
-            enrollment=enrollment,
-            lessons_done=sum(1 for lesson in path_lessons if lesson.pk in done),
-            lessons_total=len(path_lessons),
-            modules_complete=sum(1 for module in path_modules
-                                 if module_is_complete(lessons_of[module.path], done)),
-            modules_total=len(path_modules),
-            attendance_rate=rate,
-            attended_hours=hours,
-            hours_provisional=provisional,
-            missing=missing,
-            next_lesson=next((lesson for lesson in path_lessons if lesson.pk not in done), None),
-            competences=profile,
-        ))
-    return result
 
 
 class MyProgressViewSet(viewsets.GenericViewSet):
@@ -551,7 +346,11 @@ class MyProgressViewSet(viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["get"], url_path="progress")
     def progress(self, request):
-        serializer = self.get_serializer({"enrollments": my_progress(request.user)})
+        # Every enrolment, closed ones too, with what its completion rule still lacks.
+        enrollments = (Enrollment.objects.filter(learner=request.user).select_related("path")
+                       .order_by("-enrolled_at", "-pk"))
+        progress = learner_progress(request.user, enrollments, with_rule=True)
+        serializer = self.get_serializer({"enrollments": progress})
         return Response(serializer.data)
 
 

@@ -75,6 +75,34 @@ def module_is_complete(module_lessons: list[LessonPage], done: set[int]) -> bool
     return all(pk in done for pk in required)
 
 
+def completion_missing(*, path, required_modules, done: set[int],
+                       attendance_rate: Decimal | None, requirements,
+                       validated_level: Callable[[int], int | None]) -> list[str]:
+    """The completion rule, on data already read: what `path` still lacks, in this order —
+    its required modules (`(module, its live lessons)`, in the path's order) not complete,
+    attendance under the path's minimum, competences (`requirements`, the path's
+    PathCompetenceRequirement rows) not validated at their level."""
+    missing = []
+    for module, module_lessons in required_modules:
+        if not module_is_complete(module_lessons, done):
+            missing.append(_("Module not complete: %(title)s") % {"title": module.title})
+    if path.min_attendance_rate is not None:
+        if attendance_rate is None:
+            missing.append(_("No attendance recorded yet"))
+        elif attendance_rate < path.min_attendance_rate:
+            missing.append(
+                _("Attendance %(rate)s %% under the required %(required)s %%")
+                % {"rate": attendance_rate, "required": path.min_attendance_rate}
+            )
+    for requirement in requirements:
+        if (validated_level(requirement.competence_id) or 0) < requirement.level:
+            missing.append(
+                _("Competence %(code)s not validated at level %(level)s")
+                % {"code": requirement.competence.code, "level": requirement.level}
+            )
+    return missing
+
+
 def completion_check(enrollment) -> CompletionReport:
     from .selectors import current_levels
 
@@ -83,33 +111,23 @@ def completion_check(enrollment) -> CompletionReport:
     done = completed_lesson_ids(enrollment.learner, path)
     modules = list(ModulePage.objects.live().child_of(path).filter(required=True))
     lessons = list(LessonPage.objects.live().descendant_of(path).only("pk", "path", "required"))
+    required_modules = [
+        (module, [lesson for lesson in lessons if lesson.path.startswith(module.path)])
+        for module in modules]
     report.modules_required = len(modules)
-    for module in modules:
-        module_lessons = [lesson for lesson in lessons if lesson.path.startswith(module.path)]
-        if module_is_complete(module_lessons, done):
-            report.modules_done += 1
-        else:
-            report.missing.append(_("Module not complete: %(title)s") % {"title": module.title})
+    report.modules_done = sum(1 for _module, module_lessons in required_modules
+                              if module_is_complete(module_lessons, done))
     if path.min_attendance_rate is not None:
         report.attendance_required = path.min_attendance_rate
         report.attendance_rate = attendance_rate(enrollment)
-        if report.attendance_rate is None:
-            report.missing.append(_("No attendance recorded yet"))
-        elif report.attendance_rate < path.min_attendance_rate:
-            report.missing.append(
-                _("Attendance %(rate)s %% under the required %(required)s %%")
-                % {"rate": report.attendance_rate, "required": path.min_attendance_rate}
-            )
     requirements = list(path.competence_requirements.select_related("competence"))
-    if requirements:
-        levels = current_levels(enrollment.learner,
-                                [requirement.competence_id for requirement in requirements])
-        for requirement in requirements:
-            if levels.get(requirement.competence_id, 0) < requirement.level:
-                report.missing.append(
-                    _("Competence %(code)s not validated at level %(level)s")
-                    % {"code": requirement.competence.code, "level": requirement.level}
-                )
+    levels = current_levels(enrollment.learner,
+                            [requirement.competence_id for requirement in requirements]) \
+        if requirements else {}
+    report.missing = completion_missing(
+        path=path, required_modules=required_modules, done=done,
+        attendance_rate=report.attendance_rate, requirements=requirements,
+        validated_level=levels.get)
     return report
 
 

@@ -27,7 +27,7 @@ from lms.cohorts.models import Cohort
 
 from .enums import EnrollmentSource
 from .models import Enrollment, EnrollmentStatusChange
-from .permissions import is_manager, paths_managed_by
+from .perms import paths_managed_by
 from .services import OPEN_STATUSES, enrollment_create, enrollment_move, membership_set_start
 from .usernames import USERNAME_MAX, taken_usernames, username_base, username_pick
 
@@ -380,12 +380,10 @@ class _Lookups:
     def fetch_cohorts_and_enrollments(self, rows: list[RowPlan]) -> None:
         path_ids = sorted({row.path.pk for row in rows if row.path})
         self.cohorts: dict[tuple[int, str], list[Cohort]] = {}
-        cohorts = Cohort.objects.filter(path_id__in=path_ids)
-        if not is_manager(self.user):
-            # A trainer places learners only in their own cohorts, or in any cohort of a path
-            # they train as a whole; another trainer's cohort is looked up as unknown.
-            cohorts = cohorts.filter(Q(trainers=self.user) | Q(path__trainers=self.user))
-        for cohort in cohorts.distinct().only("id", "name", "path_id"):
+        # A trainer places learners only in their own cohorts, or in any cohort of a path they
+        # train as a whole; another trainer's cohort is looked up as unknown.
+        cohorts = Cohort.objects.managed_by(self.user).filter(path_id__in=path_ids)
+        for cohort in cohorts.only("id", "name", "path_id"):
             self.cohorts.setdefault((cohort.path_id, _fold(cohort.name)), []).append(cohort)
         learner_ids = sorted({row.learner.pk for row in rows if row.learner})
         # (learner, path) → whether that enrolment waits for a group (placeable).
@@ -523,7 +521,7 @@ def build_preview(*, text: str, user) -> ImportPreview:
                    for error in row.errors):
             _match_learner(row, parsed, lookups, new_learners, new_by_email)
             if (row.learner is not None and not row.learner.is_learner
-                    and not (user.is_manager or user.is_superuser)):
+                    and not user.sees_everything):
                 # As services.enrollment_create refuses it: told per row, never a 500.
                 _error(row, parsed, "username", "not_a_learner", _(
                     "%(name)s is not a learner: only a manager can enrol this account."

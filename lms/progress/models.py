@@ -1,11 +1,13 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Left, Length
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from courses.referential import MAX_LEVEL, MIN_LEVEL
+from lms.core.scopes import own_or_trained
 
 from .enums import (
     AssessmentKind,
@@ -20,14 +22,9 @@ class EnrollmentQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Object-level scope: a learner sees their own, a trainer those of the paths and
         cohorts they train, a manager all."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_manager or user.is_superuser:
-            return self
-        scope = Q(learner=user)
-        if user.is_trainer:
-            scope |= Q(cohort__trainers=user) | Q(path__trainers=user)
-        return self.filter(scope).distinct()
+        return own_or_trained(
+            self, user, own=Q(learner=user), distinct=True,
+            trained=lambda: Q(cohort__trainers=user) | Q(path__trainers=user))
 
     def current(self):
         return self.filter(status__in=[EnrollmentStatus.PENDING, EnrollmentStatus.ACTIVE,
@@ -153,6 +150,15 @@ class CohortMembership(models.Model):
 
 
 class LessonCompletionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A learner sees their own; a trainer the completions of the lessons of the paths
+        where they follow the learner, not that learner's progress in other paths."""
+        # The enrolment's path is an ancestor of the lesson: its tree path prefixes the lesson's.
+        return own_or_trained(self, user, own=Q(learner=user), trained=lambda: Exists(
+            Enrollment.objects.visible_to(user).filter(
+                learner=OuterRef("learner_id"),
+                path__path=Left(OuterRef("lesson__path"), Length("path__path")))))
+
     def within(self, page):
         """Completions of lessons under a path or module, through the page tree."""
         return self.filter(lesson__path__startswith=page.path)
@@ -205,6 +211,12 @@ class QuizAttempt(models.Model):
 
 
 class CompetenceAssessmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Competence levels are the learner's, across paths: a trainer following a learner
+        sees the whole profile they validate against."""
+        return own_or_trained(self, user, own=Q(learner=user), trained=lambda: Q(
+            learner__in=Enrollment.objects.visible_to(user).values("learner_id")))
+
     def validations(self):
         return self.filter(kind=AssessmentKind.VALIDATION)
 

@@ -19,7 +19,7 @@ from lms.core.spreadsheets import SafeCsvWriter, xlsx_append
 from .completion import module_is_complete
 from .enums import EnrollmentStatus
 from .models import Enrollment
-from .permissions import paths_managed_by
+from .perms import paths_managed_by
 from .selectors import ModuleOutline, completions_by_learner, path_outline, path_targets
 
 IN_PROGRESS = [EnrollmentStatus.PENDING, EnrollmentStatus.ACTIVE]
@@ -27,12 +27,6 @@ SECONDS_PER_DAY = 86400
 
 
 # --- Trainer scope -------------------------------------------------------------------------
-
-
-def cohorts_managed_by(user):
-    """Cohorts whose learners `user` follows: those they train, those of the paths they train;
-    all of them for a manager."""
-    return Cohort.objects.select_related("path").managed_by(user)
 
 
 def followed_enrollments(user):
@@ -49,7 +43,8 @@ class TrainerIndex:
 def trainer_index(user) -> TrainerIndex:
     """The paths and cohorts `user` follows, each with its number of learners (3 queries)."""
     paths = list(paths_managed_by(user).order_by("title"))
-    cohorts = list(cohorts_managed_by(user).order_by("-start_date", "name"))
+    cohorts = list(Cohort.objects.managed_by(user).select_related("path")
+                   .order_by("-start_date", "name"))
     visible = followed_enrollments(user).values("pk")
     rows = (Enrollment.objects.filter(pk__in=visible).order_by()
             .values_list("path_id", "cohort_id").annotate(learners=Count("pk")))

@@ -83,6 +83,23 @@ class CompetenceProgress:
     final: int | None = None
     current: int | None = None
 
+    # The names the API gives them (GET /api/v1/me/progress/).
+    @property
+    def target_level(self) -> int:
+        return self.target
+
+    @property
+    def initial_level(self) -> int | None:
+        return self.initial
+
+    @property
+    def final_level(self) -> int | None:
+        return self.final
+
+    @property
+    def current_level(self) -> int | None:
+        return self.current
+
 
 @dataclass
 class PathProgress:
@@ -91,13 +108,15 @@ class PathProgress:
     done: set[int]
     competences: list[CompetenceProgress]
     attendance_rate: object = None
-    # Realised hours (locked sheets) and those of sheets still open, which may change: shown
-    # side by side, the provisional part labelled as such (issue 11, point 1).
-    attended_hours: object = None
-    hours_provisional: object = None
+    attended_hours: object = None  # realised: on locked sheets
+    hours_provisional: object = None  # on sheets still open
+    # What the completion rule still lacks (completion.completion_missing), when asked for.
+    missing: list[str] | None = None
 
     @property
     def hours_total(self):
+        """Realised and provisional hours together; the page labels the provisional part
+        (issue 11, point 1)."""
         if self.attended_hours is None:
             return None
         return self.attended_hours + (self.hours_provisional or 0)
@@ -131,13 +150,26 @@ class PathProgress:
     def next_lesson(self) -> LessonPage | None:
         return next((lesson for lesson in self.lessons if lesson.pk not in self.done), None)
 
+    @property
+    def modules_complete(self) -> int:
+        return self.modules_done
 
-def learner_progress(learner, enrollments=None) -> list[PathProgress]:
+    @property
+    def modules_total(self) -> int:
+        return len(self.modules)
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+
+def learner_progress(learner, enrollments=None, *, with_rule=False) -> list[PathProgress]:
     """Everything "Mon parcours" shows, in a fixed number of queries whatever the number of
-    paths, lessons and assessments."""
-    from courses.models import Competence
+    paths, lessons and assessments. `with_rule`: also what each path's completion rule still
+    lacks (`missing`, by completion.completion_missing), for one query more."""
+    from courses.models import PathCompetenceRequirement
 
-    from .completion import attendance_hours
+    from .completion import attendance_hours, completion_missing
     from .models import Enrollment
 
     if enrollments is None:
@@ -153,13 +185,19 @@ def learner_progress(learner, enrollments=None) -> list[PathProgress]:
     lessons = list(LessonPage.objects.live().filter(prefixes).order_by("path").defer("body"))
     done = set(LessonCompletion.objects.filter(learner=learner).values_list("lesson_id",
                                                                             flat=True))
-    target_rows = list(ModuleCompetence.objects.filter(
-        module__in=[module.pk for module in modules]).values_list(
-        "module__path", "competence_id", "target_level"))
-    competence_ids = {competence_id for _path, competence_id, _level in target_rows}
-    competences = {c.pk: c for c in Competence.objects.with_framework().filter(
-        pk__in=competence_ids)}
-    levels = latest_levels_by_kind([learner], competence_ids)
+    # The targets with their competence, framework and all: one query.
+    targets = list(ModuleCompetence.objects.filter(module__in=[module.pk for module in modules])
+                   .select_related("competence__area__framework"))
+    module_paths = {module.pk: module.path for module in modules}
+    target_rows = [(module_paths[target.module_id], target.competence_id, target.target_level)
+                   for target in targets]
+    competence_ids = {target.competence_id for target in targets}
+    competences = {target.competence_id: target.competence for target in targets}
+    requirements = list(PathCompetenceRequirement.objects.filter(
+        path__in=[enrollment.path_id for enrollment in enrollments]
+    ).select_related("competence")) if with_rule else []
+    levels = latest_levels_by_kind(
+        [learner], competence_ids | {row.competence_id for row in requirements})
     attendance = attendance_hours(enrollments)
 
     result = []
@@ -187,10 +225,18 @@ def learner_progress(learner, enrollments=None) -> list[PathProgress]:
         ]
         profile.sort(key=lambda item: (item.competence.area.framework.code,
                                        item.competence.code))
+        rate, hours, provisional = attendance.get(enrollment.pk, (None, None, None))
+        missing = completion_missing(
+            path=enrollment.path, done=done, attendance_rate=rate,
+            required_modules=[(outline.module, outline.lessons) for outline in outlines
+                              if outline.module.required],
+            requirements=[row for row in requirements if row.path_id == enrollment.path_id],
+            validated_level=lambda competence_id: levels.get(
+                (learner.pk, competence_id, AssessmentKind.VALIDATION)),
+        ) if with_rule else None
         result.append(PathProgress(
             enrollment=enrollment, modules=outlines, done=done, competences=profile,
-            attendance_rate=attendance.get(enrollment.pk, (None, None, None))[0],
-            attended_hours=attendance.get(enrollment.pk, (None, None, None))[1],
-            hours_provisional=attendance.get(enrollment.pk, (None, None, None))[2],
+            attendance_rate=rate, attended_hours=hours, hours_provisional=provisional,
+            missing=missing,
         ))
     return result

@@ -11,6 +11,7 @@ from courses.referential import MAX_LEVEL, MIN_LEVEL
 from lms.accounts.fields import SaneDateField
 from lms.accounts.models import User
 from lms.cohorts.models import Cohort
+from lms.core.serializers import ScopedPrimaryKeyField
 
 from .enums import (
     AssessmentKind,
@@ -22,20 +23,14 @@ from .enums import (
 from .models import CompetenceAssessment, Enrollment, LessonCompletion
 
 
-class ScopedLearnerField(serializers.PrimaryKeyRelatedField):
+class ScopedLearnerField(ScopedPrimaryKeyField):
     """A learner chosen among those the caller may act for (context["learners"]): anyone else
     reads as unknown, so the API never tells whether a foreign user exists."""
 
+    scope, model = "learners", User
     default_error_messages = {
         "does_not_exist": _("No learner you may act for has the id {pk_value}."),
     }
-
-    def __init__(self, **kwargs):
-        # The class-level queryset only types the schema; lookups use the caller's scope.
-        super().__init__(queryset=User.objects.all(), **kwargs)
-
-    def get_queryset(self):
-        return self.context["learners"]
 
 
 def enum_field(choices):

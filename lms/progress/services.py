@@ -32,7 +32,7 @@ from .models import (
     LessonCompletion,
     QuizAttempt,
 )
-from .permissions import can_manage_cohort, can_manage_path, is_manager
+from .perms import can_manage_cohort, can_manage_path
 from .signals import learner_placed
 from .usernames import unique_username
 
@@ -173,7 +173,7 @@ def enrollment_create(*, learner, path: TrainingPathPage, source: EnrollmentSour
     to someone else's account (a trainer could otherwise draw a colleague's or a manager's
     account into their cohort)."""
     if not learner.is_learner and by is not None and by.pk != learner.pk and not (
-            by.is_manager or by.is_superuser):
+            by.sees_everything):
         raise ValidationError({"learner": ValidationError(
             _("%(name)s is not a learner: only a manager can enrol this account.")
             % {"name": learner}, code="not_a_learner")})
@@ -228,8 +228,8 @@ def self_enroll(*, learner, path: TrainingPathPage) -> tuple[Enrollment, bool]:
 def can_enroll_outside_cohorts(user, path: TrainingPathPage) -> bool:
     """Enrolling in a path without a cohort is for those who follow the whole path: managers
     and the path's own trainers. A trainer of one cohort would lose sight of such a learner."""
-    return is_manager(user) or (user.is_authenticated and user.is_trainer
-                                and path.trainers.filter(pk=user.pk).exists())
+    return user.is_authenticated and (user.sees_everything or (
+        user.is_trainer and path.trainers.filter(pk=user.pk).exists()))
 
 
 def _enrollment_scope_check(*, by, path: TrainingPathPage, cohort) -> None:

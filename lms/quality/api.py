@@ -2,30 +2,21 @@
 else). Writes go through lms.quality.services."""
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.serializers import as_serializer_error
 
 from . import selectors, services
 from .enums import ComplainantKind, ComplaintStatus, ImprovementSource, ImprovementStatus
 from .models import Complaint, Improvement
-from .permissions import IsManager
+from .perms import IsManager
 from .serializers import (
     BpfQuerySerializer,
     BpfSerializer,
     ComplaintSerializer,
     ImprovementSerializer,
 )
-
-
-def _run(service, **kwargs):
-    try:
-        return service(**kwargs)
-    except DjangoValidationError as error:
-        raise exceptions.ValidationError(as_serializer_error(error)) from error
 
 
 class ComplaintFilter(django_filters.FilterSet):
@@ -55,13 +46,13 @@ class _RegisterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     permission_classes = [IsAuthenticated, IsManager]
 
     def perform_create(self, serializer):
-        serializer.instance = _run(self.create_service, by=self.request.user,
-                                   **serializer.validated_data)
+        serializer.instance = self.create_service(by=self.request.user,
+                                                 **serializer.validated_data)
 
     def perform_update(self, serializer):
-        serializer.instance = _run(self.update_service, by=self.request.user,
-                                   **{self.object_name: serializer.instance},
-                                   **serializer.validated_data)
+        serializer.instance = self.update_service(by=self.request.user,
+                                                  **{self.object_name: serializer.instance},
+                                                  **serializer.validated_data)
 
 
 @extend_schema_view(

@@ -15,17 +15,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from lms.cohorts.models import Cohort
+from lms.core.forms import add_service_errors
 from lms.progress.models import Enrollment
-from lms.progress.permissions import is_manager
 
 from . import exports, forms, selectors, services
 from .models import Complaint, EnrollmentFunding, Improvement
+from .perms import can_keep_register
 
 PAGE_SIZE = 50
 
 
 def _require_manager(user) -> None:
-    if not is_manager(user):
+    if not can_keep_register(user):
         raise Http404
 
 
@@ -53,8 +54,7 @@ def _save(request, form, save) -> bool:
     try:
         save(form.cleaned_data)
     except ValidationError as error:
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+        add_service_errors(form, error)
         return False
     return True
 

@@ -9,7 +9,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.translation import gettext
-from rest_framework.test import APIClient
 
 from lms.attendance import checkin, services
 from lms.attendance.enums import SignatureMethod
@@ -27,6 +26,7 @@ from lms.progress.services import enrollment_set_status
 from tests.accounts.factories import LearnerFactory, TrainerFactory, UserFactory
 from tests.attendance.factories import SessionFactory
 from tests.cohorts.factories import CohortFactory
+from tests.conftest import as_user, ids
 from tests.courses.factories import ModuleFactory, TrainingPathFactory
 from tests.progress.factories import EnrollmentFactory
 
@@ -37,21 +37,6 @@ NOTICES = "/api/v1/absence-notices/"
 STROKES = ["M10 10 L 50 60 L 90 20", "M100 100 l5 5"]
 TODAY = datetime.date.today()
 TOMORROW = TODAY + datetime.timedelta(days=1)
-
-
-@pytest.fixture
-def api():
-    return APIClient()
-
-
-def as_user(api, user):
-    api.force_authenticate(user)
-    return api
-
-
-def ids(response):
-    assert response.status_code == 200, response.content
-    return {row["id"] for row in response.json()["results"]}
 
 
 def session_url(session, action=""):

@@ -1,13 +1,7 @@
 import pytest
-from rest_framework.test import APIClient
 
 from certificates.models import Document
 from tests.accounts.factories import LearnerFactory, TrainerFactory
-
-
-@pytest.fixture
-def api():
-    return APIClient()
 
 
 @pytest.mark.django_db

@@ -4,7 +4,6 @@ import datetime
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from certificates import services
 from certificates.enums import DocumentKind, DocumentStatus
@@ -13,11 +12,6 @@ from tests.accounts.factories import LearnerFactory, TrainerFactory
 from tests.attendance.factories import SessionFactory
 from tests.cohorts.factories import CohortFactory
 from tests.progress.factories import EnrollmentFactory
-
-
-@pytest.fixture
-def api():
-    return APIClient()
 
 
 @pytest.fixture

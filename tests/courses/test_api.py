@@ -3,7 +3,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
-from rest_framework.test import APIClient
 
 from courses.enums import PathKind
 from courses.models import Competence
@@ -14,11 +13,6 @@ from tests.courses.factories import (
     TrainingPathFactory,
     module_target,
 )
-
-
-@pytest.fixture
-def api():
-    return APIClient()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
 from lms.insertion import services
 from lms.insertion.enums import (
@@ -29,6 +28,7 @@ from lms.insertion.models import (
     TraineeStatusChange,
 )
 from tests.accounts.factories import ManagerFactory, UserFactory
+from tests.conftest import as_user, ids
 from tests.insertion.factories import InsertionStaffFactory, ProgrammeFactory, TraineeFactory
 
 API = "/api/v1/"
@@ -37,24 +37,9 @@ RESOURCES = ["programmes", "trainees", "contracts", "plan-objectives", "mileston
 TODAY = datetime.date.today()
 
 
-@pytest.fixture
-def api():
-    return APIClient()
-
-
-def as_user(api, user):
-    api.force_authenticate(user)
-    return api
-
-
 def url(resource, pk=None, action=""):
     return f"{API}{resource}/" + (f"{pk}/" if pk is not None else "") + \
         (f"{action}/" if action else "")
-
-
-def ids(response):
-    assert response.status_code == 200, response.content
-    return {row["id"] for row in response.json()["results"]}
 
 
 def post(api, target, data):

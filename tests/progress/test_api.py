@@ -27,6 +27,7 @@ from lms.progress.models import (
 )
 from tests.accounts.factories import LearnerFactory, TrainerFactory
 from tests.cohorts.factories import CohortFactory
+from tests.conftest import as_user, ids
 from tests.courses.factories import (
     LessonFactory,
     ModuleFactory,
@@ -44,21 +45,6 @@ ENROLLMENTS = "/api/v1/enrollments/"
 COMPLETIONS = "/api/v1/lesson-completions/"
 ASSESSMENTS = "/api/v1/competence-assessments/"
 ME = "/api/v1/me/progress/"
-
-
-@pytest.fixture
-def api():
-    return APIClient()
-
-
-def as_user(api, user):
-    api.force_authenticate(user)
-    return api
-
-
-def ids(response):
-    assert response.status_code == 200, response.content
-    return {row["id"] for row in response.json()["results"]}
 
 
 @pytest.fixture
@@ -735,7 +721,6 @@ def test_schema_documents_the_progress_api(tmp_path):
 
 @pytest.mark.django_db
 def test_another_cohorts_trainer_cannot_place_a_learner_in_this_cohort(path, cohort):
-    from rest_framework.test import APIClient
 
     from tests.accounts.factories import LearnerFactory, TrainerFactory
     from tests.cohorts.factories import CohortFactory

@@ -18,8 +18,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from lms.accounts.models import User
 from lms.cohorts.models import Cohort
+from lms.core.forms import add_service_errors
 from lms.progress.enums import EnrollmentStatus
-from lms.progress.permissions import is_manager
+from lms.progress.perms import is_staff
 
 from .. import audit, exports, services
 from ..models import AttendanceChange, Session
@@ -30,19 +31,10 @@ DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 
 # Scope --------------------------------------------------------------------------------------
 
-def cohorts_for(user):
-    """Cohorts whose attendance `user` manages: those they train; all for a manager."""
-    cohorts = Cohort.objects.select_related("path")
-    if is_manager(user):
-        return cohorts
-    if user.is_authenticated and user.is_trainer:
-        return cohorts.trained_by(user)
-    return cohorts.none()
-
-
 def _cohort_or_404(request, cohort_id) -> Cohort:
     # 404 rather than 403: nobody learns which cohorts exist.
-    return get_object_or_404(cohorts_for(request.user), pk=cohort_id)
+    return get_object_or_404(Cohort.objects.scheduled_by(request.user).select_related("path"),
+                             pk=cohort_id)
 
 
 # Forms --------------------------------------------------------------------------------------
@@ -155,23 +147,15 @@ class AmendSessionForm(forms.Form):
         return changes
 
 
-def _add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, messages_ in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
-
-
 # Pages --------------------------------------------------------------------------------------
 
 @login_required
 @require_GET
 def cohort_list(request):
-    if not (is_manager(request.user) or request.user.is_trainer):
+    if not is_staff(request.user):
         raise Http404
     current = ~Q(enrollments__status=EnrollmentStatus.WITHDRAWN)
-    cohorts = (cohorts_for(request.user)
+    cohorts = (Cohort.objects.scheduled_by(request.user).select_related("path")
                .annotate(learner_count=Count("enrollments", filter=current, distinct=True),
                          session_count=Count("sessions", distinct=True,
                                              filter=Q(sessions__cancelled_at__isnull=True)))
@@ -191,7 +175,7 @@ def _cohort_page(request, cohort, *, recurring_form=None, cancel_form=None,
             session.cancel_form = cancel_form
         elif session.can_cancel:
             session.cancel_form = CancelSessionForm(prefix=f"cancel-{session.pk}")
-    if is_manager(request.user):
+    if request.user.sees_everything:
         # A locked sheet changes only by a manager's amendment, with a reason.
         trainer_choices = [(trainer.pk, str(trainer)) for trainer in
                            cohort.trainers.order_by("last_name", "first_name")]
@@ -236,7 +220,7 @@ def cohort_sessions_recurring(request, cohort_id):
                 trainer=data["trainer"], module=data["module"], room=data["room"].strip(),
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, ngettext(
                 "%(count)d session created.", "%(count)d sessions created.", len(created),
@@ -263,7 +247,7 @@ def cohort_session_cancel(request, cohort_id, session_id):
         except PermissionDenied as error:
             raise Http404 from error
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The session of %(date)s is cancelled.") % {
                 "date": f"{session.date:%d/%m/%Y}"})
@@ -276,7 +260,7 @@ def cohort_session_cancel(request, cohort_id, session_id):
 @require_POST
 def cohort_session_amend(request, cohort_id, session_id):
     cohort = _cohort_or_404(request, cohort_id)
-    if not is_manager(request.user):
+    if not request.user.sees_everything:
         raise Http404
     session = get_object_or_404(Session.objects.select_related("cohort", "trainer"),
                                 cohort=cohort, pk=session_id)
@@ -287,7 +271,7 @@ def cohort_session_amend(request, cohort_id, session_id):
             services.session_amend(session=session, by=request.user,
                                    reason=form.cleaned_data["reason"], **form.changes())
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The session of %(date)s is amended.") % {
                 "date": f"{session.date:%d/%m/%Y}"})

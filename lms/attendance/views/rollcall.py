@@ -17,11 +17,12 @@ from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from lms.progress.permissions import is_manager
+from lms.core.forms import add_service_errors
+from lms.progress.perms import is_staff
 
 from .. import checkin, roster, services
 from ..forms import (
@@ -41,18 +42,9 @@ QR_SCALE = 4
 
 # Scope ----------------------------------------------------------------------------------------
 
-def sessions_visible_to(user):
-    """Sessions whose sheet `user` keeps: a manager all, a trainer those of their cohorts."""
-    if is_manager(user):
-        return Session.objects.all()
-    if user.is_authenticated and user.is_trainer:
-        return Session.objects.trained_by(user)
-    return Session.objects.none()
-
-
 def _session_or_404(request, session_id) -> Session:
     return get_object_or_404(
-        sessions_visible_to(request.user).select_related("cohort", "module", "trainer",
+        Session.objects.kept_by(request.user).select_related("cohort", "module", "trainer",
                                                          "locked_by"),
         pk=session_id,
     )
@@ -76,19 +68,12 @@ def _notices_by_learner(session) -> dict[int, list[AbsenceNotice]]:
     return notices
 
 
+SHEET_REFUSED = gettext_lazy("You cannot change this sheet.")
+
+
 def _errors_of(error) -> list[str]:
     messages_ = [str(m) for m in getattr(error, "messages", None) or [str(error)] if str(m)]
-    return messages_ or [_("You cannot change this sheet.")]
-
-
-def _add_service_errors(form, error, field="__all__"):
-    """Put a service's ValidationError or PermissionDenied on the form, field by field where it
-    names one of the form's fields."""
-    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-        for key, messages_ in error.message_dict.items():
-            form.add_error(key if key in form.fields else None, messages_)
-    else:
-        form.add_error(None if field == "__all__" else field, _errors_of(error))
+    return messages_ or [SHEET_REFUSED]
 
 
 # Sessions list --------------------------------------------------------------------------------
@@ -96,10 +81,10 @@ def _add_service_errors(form, error, field="__all__"):
 @login_required
 @require_GET
 def session_list(request):
-    if not (is_manager(request.user) or request.user.is_trainer):
+    if not is_staff(request.user):
         raise Http404
     today = timezone.localdate()
-    sessions = sessions_visible_to(request.user).select_related("cohort", "module", "trainer")
+    sessions = Session.objects.kept_by(request.user).select_related("cohort", "module", "trainer")
     coming = list(sessions.filter(date__gte=today).order_by("date", "start_time", "pk")
                   [:UPCOMING_LIMIT])
     recent = list(sessions.filter(date__lt=today, date__gte=today - datetime.timedelta(days=60))
@@ -140,7 +125,7 @@ def _before_day(session) -> bool:
 @require_http_methods(["GET", "POST"])
 def roll_call(request, session_id):
     session = _session_or_404(request, session_id)
-    manager = is_manager(request.user)
+    manager = request.user.sees_everything
     ahead = _before_day(session)
     editable = not session.is_cancelled and not ahead and (not session.is_locked or manager)
     learners = list(_cohort_learners(session))
@@ -245,7 +230,7 @@ def mark_save(request, session_id, learner_id):
     JSON: the mark as saved, or the errors."""
     session = _session_or_404(request, session_id)
     learner = _learner_or_404(session, learner_id)
-    manager = is_manager(request.user)
+    manager = request.user.sees_everything
     refused = _editable_or_error(session, manager)
     if refused:
         return _json_errors({"__all__": [refused]})
@@ -280,7 +265,7 @@ def all_present(request, session_id):
     declared an absence for the day, marked excused. Learners already marked (by a tap or
     their own check-in) keep their mark."""
     session = _session_or_404(request, session_id)
-    manager = is_manager(request.user)
+    manager = request.user.sees_everything
     refused = _editable_or_error(session, manager)
     if refused:
         if _wants_json(request):
@@ -340,7 +325,7 @@ def _sign_page(request, session, learner, *, draw_form=None, paper_form=None, st
     """The signing mode while the sheet is open: a page for the learner alone (their name,
     what they sign for, the pad). A locked sheet's override by a manager, or a sheet that
     can't be signed, keeps the staff page."""
-    manager = is_manager(request.user)
+    manager = request.user.sees_everything
     override = session.is_locked and manager
     mark = Attendance.objects.filter(session=session, learner=learner).first()
     editable = (not session.is_cancelled and not _before_day(session)
@@ -380,7 +365,7 @@ def sign(request, session_id, learner_id):
     learner = _learner_or_404(session, learner_id)
     if request.method == "GET":
         return _sign_page(request, session, learner)
-    override = session.is_locked and is_manager(request.user)
+    override = session.is_locked and request.user.sees_everything
     form = SignatureForm(request.POST, override=override)
     if form.is_valid():
         try:
@@ -388,7 +373,7 @@ def sign(request, session_id, learner_id):
                 session=session, learner_id=learner.pk, strokes=form.cleaned_data["strokes"],
                 by=request.user, reason=form.cleaned_data.get("reason", ""))
         except (ValidationError, PermissionDenied) as error:
-            _add_service_errors(form, error, field="strokes")
+            add_service_errors(form, error, field="strokes", fallback=SHEET_REFUSED)
         else:
             return _signed(request, session, learner, mark, signing_mode=not override)
     return _sign_page(request, session, learner, draw_form=form, status=400)
@@ -400,7 +385,7 @@ def sign_paper(request, session_id, learner_id):
     """Manual fallback: the learner signed the paper sheet."""
     session = _session_or_404(request, session_id)
     learner = _learner_or_404(session, learner_id)
-    override = session.is_locked and is_manager(request.user)
+    override = session.is_locked and request.user.sees_everything
     form = PaperSignatureForm(request.POST, override=override)
     if form.is_valid():
         try:
@@ -408,7 +393,7 @@ def sign_paper(request, session_id, learner_id):
                                             by=request.user,
                                             reason=form.cleaned_data.get("reason", ""))
         except (ValidationError, PermissionDenied) as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error, fallback=SHEET_REFUSED)
         else:
             return _signed(request, session, learner, mark)
     return _sign_page(request, session, learner, paper_form=form, status=400)
@@ -435,7 +420,7 @@ def lock(request, session_id):
                                       strokes=form.cleaned_data["strokes"],
                                       confirm_unsigned=form.cleaned_data["confirm_unsigned"])
             except (ValidationError, PermissionDenied) as error:
-                _add_service_errors(form, error, field="strokes")
+                add_service_errors(form, error, field="strokes", fallback=SHEET_REFUSED)
                 # Someone marked meanwhile: show the list as the service saw it.
                 unsigned = roster.unsigned_present(session)
             else:

@@ -13,16 +13,18 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from lms.core.forms import add_service_errors
+
 from .. import forms, selectors, services
-from ..models import Milestone, PlanObjective, Trainee
-from ..permissions import can_read_notes
+from ..models import Milestone, PlanObjective, Programme, Trainee
+from ..perms import can_read_notes, follows_trainees
 
 NOTES_CONTEXT = "trainee page"
 
 
 def _require_follower(user) -> None:
     # 404 rather than 403: trainers and learners learn nothing of what exists here.
-    if not (user.is_insertion_staff or user.is_manager or user.is_superuser):
+    if not follows_trainees(user):
         raise Http404
 
 
@@ -42,7 +44,7 @@ SORTABLE = ["name", "contract_end", "last_interview", "rate"]
 @require_GET
 def dashboard(request):
     _require_follower(request.user)
-    programmes = selectors.programmes_followed_by(request.user)
+    programmes = Programme.objects.visible_to(request.user)
     form_kwargs = {"programmes": list(programmes),
                    "referents": list(selectors.referents_of(programmes))}
     values = forms.DashboardFilterForm(request.GET, **form_kwargs).values
@@ -66,8 +68,7 @@ def dashboard(request):
         "rows": rows, "columns": columns, "sort": sort, "filtered": bool(kept),
         "form": forms.DashboardFilterForm(initial={**filters, "sort": sort}, **form_kwargs),
         "alert_count": sum(1 for row in rows if row.alerts),
-        "can_create": request.user.is_manager or request.user.is_superuser
-        or bool(form_kwargs["programmes"]),
+        "can_create": request.user.sees_everything or bool(form_kwargs["programmes"]),
     })
 
 
@@ -75,7 +76,7 @@ def dashboard(request):
 @require_http_methods(["GET", "HEAD", "POST"])
 def trainee_create(request):
     _require_follower(request.user)
-    programmes = selectors.programmes_followed_by(request.user)
+    programmes = Programme.objects.visible_to(request.user)
     form_kwargs = {"programmes": programmes, "referents": selectors.referents_of(programmes),
                    "user": request.user}
     if request.method != "POST":
@@ -166,7 +167,7 @@ def _act(request, trainee, *, key, form, perform, success: str, anchor: str):
         except PermissionDenied as error:
             raise Http404 from error
         except ValidationError as error:
-            forms.add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, success)
             return redirect(reverse("insertion:trainee_detail", args=[trainee.pk]) + anchor)

@@ -15,6 +15,7 @@ from lms.progress.forms import DATE_WIDGET, PERIOD_LIMITS
 
 from .. import figures as report
 from ..models import Programme
+from ..perms import follows_trainees
 
 
 class FiguresForm(forms.Form):
@@ -52,9 +53,9 @@ class FiguresForm(forms.Form):
 
 
 def _form(request) -> FiguresForm:
-    if not report.can_see_figures(request.user):
+    if not follows_trainees(request.user):
         raise Http404
-    programmes = report.programmes_visible_to(request.user)
+    programmes = Programme.objects.visible_to(request.user)
     form = FiguresForm.from_query(request.GET, programmes=programmes)
     if not form.is_valid() and "programme" in form.errors:
         # Someone else's programme: as if it did not exist.

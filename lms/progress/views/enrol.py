@@ -16,11 +16,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
+from lms.cohorts.models import Cohort
+from lms.core.forms import add_service_errors
+
 from .. import services
 from ..forms import EnrollLearnersForm, LearnerSearchForm, NewLearnerForm
 from ..learner_search import enrollment_candidates
-from ..permissions import paths_managed_by
-from ..reports import cohorts_managed_by
+from ..perms import paths_managed_by
 
 
 def _follow_up_url(path, cohort) -> str:
@@ -42,7 +44,7 @@ def _search_url(query: str) -> str:
 def _refused(form, error) -> None:
     """A service's refusal as the form's errors, on the field it names when the form has it."""
     if isinstance(error, PermissionDenied):
-        form.add_error(None, str(error) or _("You cannot enrol learners here."))
+        add_service_errors(form, error, fallback=_("You cannot enrol learners here."))
         return
     if services.is_namesake_refusal(error):
         # Another submission made an account with this name after the form was checked (a
@@ -50,11 +52,7 @@ def _refused(form, error) -> None:
         form.full_clean()
         if form.has_error(NON_FIELD_ERRORS, "namesake"):
             return
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
+    add_service_errors(form, error)
 
 
 def _enroll_existing(request, form, *, path):
@@ -117,7 +115,7 @@ def _create_and_enroll(request, form, *, path):
 def _enrol_page(request, *, path, cohort=None):
     user = request.user
     # A closed group takes no learner: it is not offered.
-    cohorts = list(cohorts_managed_by(user).filter(path=path, closed_on__isnull=True)
+    cohorts = list(Cohort.objects.managed_by(user).select_related("path").open().filter(path=path)
                    .order_by("-start_date", "name"))
     target = {"cohorts": cohorts,
               "outside_allowed": services.can_enroll_outside_cohorts(user, path)}
@@ -177,7 +175,8 @@ def enrol_in_path(request, path_id):
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def enrol_in_cohort(request, cohort_id):
-    cohort = get_object_or_404(cohorts_managed_by(request.user), pk=cohort_id)
+    cohort = get_object_or_404(Cohort.objects.managed_by(request.user).select_related("path"),
+                               pk=cohort_id)
     return _enrol_page(request, path=cohort.path, cohort=cohort)
 
 

@@ -11,15 +11,16 @@ from django.urls import path as url
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
+from lms.cohorts.models import Cohort
+
 from .. import services
 from ..forms import PlaceLearnersForm
 from ..models import Enrollment
-from ..reports import cohorts_managed_by
 
 
 def placeable_enrollments(user, cohort):
     """Open enrolments of the cohort's path in no group, or in another group `user` manages."""
-    others = cohorts_managed_by(user).filter(path_id=cohort.path_id).exclude(pk=cohort.pk)
+    others = Cohort.objects.managed_by(user).filter(path_id=cohort.path_id).exclude(pk=cohort.pk)
     return (Enrollment.objects
             .filter(path_id=cohort.path_id, status__in=services.OPEN_STATUSES)
             .filter(Q(cohort__isnull=True) | Q(cohort_id__in=others.values("pk")))
@@ -40,7 +41,7 @@ def _refused(form, error) -> None:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def cohort_place(request, cohort_id):
-    cohort = get_object_or_404(cohorts_managed_by(request.user).select_related("path"),
+    cohort = get_object_or_404(Cohort.objects.managed_by(request.user).select_related("path"),
                                pk=cohort_id)
     enrollments = placeable_enrollments(request.user, cohort)
     status = 200

@@ -12,12 +12,13 @@ from django.utils.http import urlencode
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
+from lms.cohorts.models import Cohort
+
 from ..enums import AssessmentKind
 from ..forms import PeriodForm, QuickValidationForm
-from ..permissions import is_manager, paths_managed_by
+from ..perms import is_staff, paths_managed_by
 from ..reports import (
     bar_chart,
-    cohorts_managed_by,
     export_filename,
     followed_enrollments,
     manager_report,
@@ -44,13 +45,13 @@ def competence_validate_many(*, learners, competence, level, method, by, path, a
 
 
 def _require_trainer(user):
-    if not (is_manager(user) or user.is_trainer):
+    if not is_staff(user):
         raise Http404
 
 
 def _require_manager(user):
     # 404 rather than 403: a trainer learns nothing about what exists here.
-    if not is_manager(user):
+    if not user.sees_everything:
         raise Http404
 
 
@@ -108,7 +109,8 @@ def trainer_path(request, path_id):
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def trainer_cohort(request, cohort_id):
-    cohort = get_object_or_404(cohorts_managed_by(request.user), pk=cohort_id)
+    cohort = get_object_or_404(Cohort.objects.managed_by(request.user).select_related("path"),
+                               pk=cohort_id)
     enrollments = followed_enrollments(request.user).of_path(cohort.path).filter(cohort=cohort)
     return _matrix_page(request, path=cohort.path, enrollments=enrollments, cohort=cohort)
 
