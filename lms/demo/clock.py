@@ -23,7 +23,8 @@ def at(day: datetime.date, time: datetime.time) -> datetime.datetime:
 @contextmanager
 def demo_clock(moment: datetime.datetime):
     """The application's clock set to `moment` (never later than now) within the block."""
-    moment = min(moment, timezone.now())
+    # In UTC, as timezone.now() answers: the chain hashes the times it is given as text.
+    moment = min(moment, timezone.now()).astimezone(datetime.UTC)
     with mock.patch.object(timezone, "now", lambda: moment):
         yield moment
 

@@ -264,10 +264,12 @@ def _seed_site(report: SeedReport, data_dir: Path) -> None:
     _seed_people(people, report)
 
 
-def demo_seed(*, data_dir: Path = DATA_DIR, today: datetime.date | None = None) -> SeedReport:
-    """Seed the site, its people and a few weeks of activity around `today` (the day it runs
-    by default). Each step commits on its own, as the real work did: the messages and the
-    documents a commit sets going are then sent and rendered as in use.
+def demo_seed(*, data_dir: Path = DATA_DIR, today: datetime.date | None = None,
+              activity: bool = True) -> SeedReport:
+    """Seed the site, its people and (unless `activity` is false) a few weeks of activity
+    around `today` (the day it runs by default). Each step commits on its own, as the real
+    work did: the messages and the documents a commit sets going are then sent and rendered
+    as in use.
 
     In French, as the staff and learners work; and the demo's e-mails (to example.org-style
     addresses of people who do not exist) are kept in memory, never sent: the log of what was
@@ -277,6 +279,6 @@ def demo_seed(*, data_dir: Path = DATA_DIR, today: datetime.date | None = None) 
     with translation.override(settings.LANGUAGE_CODE), override_settings(
             EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
         _seed_site(report, data_dir)
-        for dotted in DEMO_SEEDS:
+        for dotted in DEMO_SEEDS if activity else ():
             import_string(dotted)(today=today)
     return report
