@@ -21,6 +21,7 @@ from .services import (
     absence_declare,
     checkin_with_code,
     roll_call_save,
+    session_cancel,
     session_lock,
     signature_draw,
     signature_paper,
@@ -68,6 +69,7 @@ def attendance_demo_seed(*, today: datetime.date) -> int:
                 _roll_call(session, events)
             locked += 1
     _today_notice(today)
+    _cancel_one(today)
     with transaction.atomic():
         attendance_alerts_scan()
     return locked
@@ -98,6 +100,7 @@ def _roll_call(session, events) -> None:
         roll_call_save(session=session, by=trainer, marks=[
             MarkInput(learner_id=pk, status=status, minutes_late=late, comment=comment)
             for pk, (status, late, comment) in statuses.items()])
+    # Not always in the same order: who comes to the tablet first changes from day to day.
     for number, (pk, user) in enumerate(sorted(learners.items(), key=lambda item: (
             not _draws_first(item[1].username, session.date), item[0]))):
         status = statuses[pk][0]
@@ -126,3 +129,17 @@ def _today_notice(today: datetime.date) -> None:
         return
     absence_declare(learner=learner.learner, cohort=cohort, start_date=today, end_date=today,
                     reason=reason)
+
+
+def _cancel_one(today: datetime.date) -> None:
+    """A session of the vocational group in two weeks is cancelled (its learners are told on
+    commit, as the cancellation service does)."""
+    cohort = demo_cohort(next(spec for spec in GROUPS if spec.key == "vocational"))
+    if cohort is None or cohort.sessions.filter(cancelled_at__isnull=False).exists():
+        return
+    session = (cohort.sessions.filter(date__gte=today + datetime.timedelta(days=14))
+               .order_by("date", "start_time").first())
+    if session is not None:
+        with transaction.atomic():
+            session_cancel(session=session, by=session.trainer,
+                           reason="Formateur retenu par une session de certification Pix.")

@@ -56,9 +56,10 @@ def _group_progress(spec, cohort, today) -> int:
         finished = username in FINISHED.get(spec.key, ())
         share = 1.0 if finished else SHARES[index % len(SHARES)]
         done = lessons[:round(share * len(lessons))]
-        _lessons_done(learner, done, start=start, today=today, seed=index)
-        _positionings(learner, targets, cohort=cohort, trainer=trainer, start=start,
-                      today=today, finished=finished, seed=index)
+        with transaction.atomic():  # one commit per learner, not one per record
+            _lessons_done(learner, done, start=start, today=today, seed=index)
+            _positionings(learner, targets, cohort=cohort, trainer=trainer, start=start,
+                          today=today, finished=finished, seed=index)
     return created
 
 
@@ -102,8 +103,7 @@ def _positionings(learner, targets, *, cohort, trainer, start, today, finished, 
     competences = {}
     for target in targets:
         competences.setdefault(target.competence_id, target)
-    first_day = start + datetime.timedelta(days=1 if start + datetime.timedelta(days=1) < today
-                                           else 0)
+    first_day = start + datetime.timedelta(days=1)  # the groups start weeks before today
     for number, target in enumerate(competences.values()):
         initial = max(1, min(target.target_level - 1, 1 + (seed + number) % 3))
         with demo_clock(at(first_day, T(10))):
