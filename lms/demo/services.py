@@ -3,6 +3,7 @@
 Seeding is idempotent: what exists (found by slug or username) is left as editors left it,
 only what is missing is created."""
 
+import datetime
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -12,8 +13,11 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.utils import timezone
+from django.test.utils import override_settings
+from django.utils import timezone, translation
+from django.utils.module_loading import import_string
 from django.utils.text import slugify
+from wagtail.images import get_image_model
 from wagtail.models import Page, Site
 
 from courses.models import (
@@ -29,6 +33,8 @@ from courses.models import (
 from courses.referential import referential_load_all
 from lms.accounts.enums import Role
 from lms.accounts.models import Organisation, User
+
+from .images import signature_png, stamp_png
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -176,6 +182,26 @@ def _seed_organisation(data: dict) -> None:
     organisation.save()
 
 
+def _seed_signatory(data: dict) -> None:
+    """What documents and convocations print of the signatory and the place, filled where
+    still empty (a manager's own signature and stamp are kept)."""
+    organisation = Organisation.load()
+    images = get_image_model().objects
+    for key, value in data.items():
+        if not getattr(organisation, key):
+            setattr(organisation, key, value)
+    if organisation.signature_image_id is None:
+        organisation.signature_image = images.create(
+            title="Signature de la directrice (démo)",
+            file=signature_png(organisation.signatory_name))
+    if organisation.stamp_image_id is None:
+        organisation.stamp_image = images.create(
+            title="Cachet de l'association (démo)",
+            file=stamp_png([organisation.legal_name or organisation.name, organisation.city,
+                            f"SIRET {organisation.siret}"]))
+    organisation.save()
+
+
 def _seed_people(data: dict, report: SeedReport) -> None:
     editors = Group.objects.filter(name="Editors").first()
     report.password = data["password"]
@@ -212,16 +238,47 @@ def _seed_people(data: dict, report: SeedReport) -> None:
         report.accounts.append((Role.LEARNER.label, first.username, f"{first} (+ {others})"))
 
 
+# The activity of the tiers-lieu, app by app, in this order (each is idempotent and takes the
+# day the demo is seeded): groups and sessions, then learners placed in them, their attendance,
+# the insertion follow-up, the messages sent, the quality register and funding, the documents.
+DEMO_SEEDS = (
+    "lms.demo.groups.cohorts_demo_seed",
+    "lms.progress.demo.progress_demo_seed",
+    "lms.attendance.demo.attendance_demo_seed",
+    "lms.insertion.demo.insertion_demo_seed",
+    "lms.convocations.demo.convocations_demo_seed",
+    "lms.quality.demo.quality_demo_seed",
+    "lms.quality.demo.funding_demo_seed",
+    "certificates.demo.certificates_demo_seed",
+)
+
+
 @transaction.atomic
-def demo_seed(*, data_dir: Path = DATA_DIR) -> SeedReport:
-    report = SeedReport()
+def _seed_site(report: SeedReport, data_dir: Path) -> None:
     referential_load_all()
     catalogue = json.loads((data_dir / "catalogue.json").read_text(encoding="utf-8"))
     people = json.loads((data_dir / "people.json").read_text(encoding="utf-8"))
     _seed_organisation(catalogue["organisation"])
+    _seed_signatory(catalogue["signatory"])
     _seed_catalogue(catalogue, report)
     _seed_people(people, report)
-    from lms.quality.demo import quality_demo_seed
 
-    quality_demo_seed()  # a complaint and its improvement action (Qualiopi 31-32)
+
+def demo_seed(*, data_dir: Path = DATA_DIR, today: datetime.date | None = None,
+              activity: bool = True) -> SeedReport:
+    """Seed the site, its people and (unless `activity` is false) a few weeks of activity
+    around `today` (the day it runs by default). Each step commits on its own, as the real
+    work did: the messages and the documents a commit sets going are then sent and rendered
+    as in use.
+
+    In French, as the staff and learners work; and the demo's e-mails (to example.org-style
+    addresses of people who do not exist) are kept in memory, never sent: the log of what was
+    sent (convocations, alerts) is written as usual."""
+    report = SeedReport()
+    today = today or timezone.localdate()
+    with translation.override(settings.LANGUAGE_CODE), override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        _seed_site(report, data_dir)
+        for dotted in DEMO_SEEDS if activity else ():
+            import_string(dotted)(today=today)
     return report

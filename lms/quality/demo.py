@@ -2,6 +2,7 @@
 improvement action it led to, so that the demo shows indicators 31 and 32 with evidence."""
 
 import datetime
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -45,3 +46,60 @@ def quality_demo_seed(*, today: datetime.date | None = None) -> bool:
     improvement.full_clean()
     improvement.save()
     return True
+
+
+# Who pays for each demo group's enrolments (BPF, cadre C): the vocational training by every
+# kind of funder; the club by its members; the workshop and the insertion training by public
+# programmes.
+VOCATIONAL_FUNDING = (
+    {"funder_type": "cpf", "cpf_case_number": "7{:010d}", "price": "1960.00"},
+    {"funder_type": "opco", "opco_name": "OPCO EP", "agreement_number": "EP-2026-{:05d}",
+     "scheme": "Plan de développement des compétences", "price": "1960.00"},
+    {"funder_type": "france_travail", "scheme": "AIF", "price": "1960.00"},
+    {"funder_type": "region", "scheme": "Programme régional de formation", "price": "1680.00"},
+    {"funder_type": "cpf", "cpf_case_number": "7{:010d}", "price": "1960.00"},
+    {"funder_type": "self_funded", "price": "980.00"},
+    {"funder_type": "employer", "scheme": "Plan de développement des compétences",
+     "price": "1960.00"},
+    {"funder_type": "opco", "opco_name": "Uniformation", "agreement_number": "UNI-{:06d}",
+     "scheme": "Pro-A", "price": "1960.00"},
+)
+GROUP_FUNDING = {
+    "club": ({"funder_type": "self_funded", "scheme": "Adhésion annuelle", "price": "40.00"},
+             {"funder_type": "free_other_public", "scheme": "Pass numérique",
+              "price": "0.00"}),
+    "workshop": ({"funder_type": "free_other_public", "scheme": "Conseiller numérique",
+                  "price": "0.00"},),
+    "insertion": ({"funder_type": "free_other_public",
+                   "scheme": "Aide au poste IAE — formation des salariés", "price": "1400.00"},),
+    "vocational": VOCATIONAL_FUNDING,
+}
+
+
+def funding_demo_seed(*, today: datetime.date | None = None) -> int:
+    """Record the funding of each demo group's enrolments that has none. Returns how many."""
+    from lms.accounts.models import User
+    from lms.demo.groups import GROUPS, demo_cohort
+
+    from .services import funding_save
+
+    manager = User.objects.managers().order_by("pk").first()
+    created = 0
+    for spec in GROUPS:
+        cohort = demo_cohort(spec)
+        if cohort is None:
+            continue
+        choices = GROUP_FUNDING[spec.key]
+        enrollments = (cohort.enrollments.filter(funding__isnull=True)
+                       .select_related("learner").order_by("learner__username"))
+        for enrollment in enrollments:
+            number = spec.learners.index(enrollment.learner.username) \
+                if enrollment.learner.username in spec.learners else enrollment.pk
+            fields = dict(choices[number % len(choices)])
+            for name in ("cpf_case_number", "agreement_number"):
+                if name in fields:
+                    fields[name] = fields[name].format(104729 * (number + 1) % 10**6 + 3100)
+            fields["price"] = Decimal(fields["price"])
+            funding_save(enrollment=enrollment, by=manager, **fields)
+            created += 1
+    return created

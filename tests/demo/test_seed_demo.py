@@ -10,9 +10,10 @@ from courses.models import HomePage, LessonPage, ModulePage, TrainingPathPage
 from lms.accounts.models import Organisation, User
 
 
+# The site and its people only: the activity is tested in test_demo_activity.
 @pytest.fixture
 def seeded(db):
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--site-only", stdout=StringIO())
 
 
 def page_counts():
@@ -54,7 +55,7 @@ def test_seed_builds_a_believable_tiers_lieu(seeded, client):
 @pytest.mark.django_db
 def test_seeding_twice_creates_nothing_more(seeded):
     before = page_counts(), User.objects.count()
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--site-only", stdout=StringIO())
     assert (page_counts(), User.objects.count()) == before
 
 
@@ -63,7 +64,7 @@ def test_seeding_keeps_what_editors_changed(seeded):
     path = TrainingPathPage.objects.first()
     path.summary = "Résumé réécrit par l'équipe."
     path.save()
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--site-only", stdout=StringIO())
     path.refresh_from_db()
     assert path.summary == "Résumé réécrit par l'équipe."
 
