@@ -19,6 +19,7 @@ from lms.accounts.models import User
 from lms.attendance.models import Session
 from lms.attendance.services import session_create
 from lms.cohorts.models import Cohort
+from lms.cohorts.services import cohort_create
 
 from .clock import at, demo_clock
 
@@ -159,12 +160,10 @@ def _group_create(spec: GroupSpec, today: datetime.date) -> Cohort:
     modules = list(path.modules())
     # Planned before it starts, as a real group is (its creation date is part of its record).
     with demo_clock(at(start - datetime.timedelta(days=21), T(10))):
-        cohort = Cohort(name=spec.name, path=path, start_date=start, end_date=end,
-                        place=spec.place, capacity=spec.capacity,
-                        what_to_bring=spec.what_to_bring)
-        cohort.full_clean()
-        cohort.save()
-        cohort.trainers.set([people[name] for name in spec.trainers])
+        cohort = cohort_create(name=spec.name, path=path, start_date=start, end_date=end,
+                               place=spec.place, capacity=spec.capacity,
+                               what_to_bring=spec.what_to_bring,
+                               trainers=[people[name] for name in spec.trainers])
         plan = session_plan(spec, today)
         for index, (day, slot) in enumerate(plan):
             # The path's modules in turn, each over an equal share of the sessions.

@@ -250,6 +250,9 @@ DEMO_SEEDS = (
     "lms.quality.demo.quality_demo_seed",
     "lms.quality.demo.funding_demo_seed",
     "certificates.demo.certificates_demo_seed",
+    "lms.surveys.demo.surveys_demo_seed",
+    # Last: the pack gathers the evidence every seed above made.
+    "lms.auditpack.demo.auditpack_demo_seed",
 )
 
 

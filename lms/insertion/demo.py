@@ -31,6 +31,7 @@ from .services import (
     objective_add,
     objective_set_status,
     obstacle_assess,
+    programme_create,
     trainee_create,
 )
 
@@ -110,10 +111,9 @@ def insertion_demo_seed(*, today: datetime.date) -> int:
         return 0
     programme = Programme.objects.filter(name=PROGRAMME_NAME).first()
     if programme is None:
-        programme = Programme.objects.create(
+        programme = programme_create(
             name=PROGRAMME_NAME, start_date=_months_ago(today, 18), co_financed=True,
-            funders="État (DDETS), Département des Deux-Sèvres, FSE+")
-        programme.staff.set(staff.values())
+            funders="État (DDETS), Département des Deux-Sèvres, FSE+", staff=list(staff.values()))
     learners = {user.username: user for user in User.objects.filter(
         username__in=[spec.username for spec in TRAINEES])}
     path = TrainingPathPage.objects.filter(slug="chantier-insertion-reconditionnement").first()
