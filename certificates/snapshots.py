@@ -97,8 +97,13 @@ def _decimal(value) -> str | None:
     return None if value is None else format(value, "f")
 
 
+def printed_name(user) -> str:
+    """The name documents print: the full name, else the username."""
+    return user.get_full_name() or user.username
+
+
 def _learner(user) -> dict:
-    return {"name": user.get_full_name() or user.username, "employer": user.employer}
+    return {"name": printed_name(user), "employer": user.employer}
 
 
 # What enrollment_snapshot reads of an enrolment, its learner, path and cohort. The claim
@@ -233,7 +238,9 @@ def session_rows(sessions: list[Session]) -> list[dict]:
                 "signature_text": _signature_text(mark),
                 "unsigned_present": bool(status and status.attended and not mark.signed_at),
             })
-        rows.append({"name": learner.get_full_name() or learner.username, "cells": cells})
+        # The learner's id, never printed: a personal-data erasure finds their row by it
+        # (two learners of a group may share a name).
+        rows.append({"learner_id": learner.pk, "name": printed_name(learner), "cells": cells})
     return rows
 
 

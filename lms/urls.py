@@ -21,7 +21,7 @@ urlpatterns = [
     path("suivi/", include("lms.progress.urls")),
     path("emargement/", include("lms.attendance.urls")),
     path("insertion/", include("lms.insertion.urls")),
-    path("donnees-personnelles/", include("lms.core.urls")),
+    path("donnees-personnelles/", include("lms.privacy.urls")),
     path("convocations/", include("lms.convocations.urls")),
     path("calendrier/<str:token>.ics", calendar_feed, name="calendar-feed"),
     path("qualite/", include("lms.quality.urls")),

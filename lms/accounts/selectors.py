@@ -3,12 +3,17 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from axes.models import AccessAttempt
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Max, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 from wagtail.models import ModelLogEntry
+from wagtail.users.models import UserProfile
+
+from lms.core.data_rights import field_values, json_value
 
 from .enums import AccessChannel
 from .models import User
@@ -100,3 +105,36 @@ def locked_addresses(*, now: datetime | None = None) -> list[Lock]:
     return _locks("ip_address", settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS,
                   now=now or timezone.now())
 
+
+
+# Personal data (lms.privacy's export) ------------------------------------------------------
+
+def account_export(user) -> dict:
+    """The account, its API tokens (their dates: a key is a password), its admin profile and
+    its login records, for the person's export."""
+    account = field_values(user, [
+        "id", "username", "first_name", "last_name", "email", "phone", "birth_date", "employer",
+        "is_active", "is_learner", "is_trainer", "is_insertion_staff", "is_manager", "is_staff",
+        "is_superuser", "date_joined", "last_login"])
+    account["password"] = _("(not exported: only a one-way hash is stored)")
+    profile = UserProfile.objects.filter(user=user).first()
+    record = ["ip_address", "user_agent", "path_info", "attempt_time"]
+    mine = {"username__iexact": user.username}
+    return {
+        "account": account,
+        "api_tokens": [{"created": json_value(created)} for created in
+                       Token.objects.filter(user=user).values_list("created", flat=True)],
+        "profile": None if profile is None else {
+            **field_values(profile, ["preferred_language", "current_time_zone", "theme",
+                                     "density", "contrast"]),
+            "avatar": profile.avatar.name or None},
+        # django-axes' records of logins made with the account's username.
+        "logins": {
+            "successful": [field_values(row, [*record, "logout_time"])
+                           for row in AccessLog.objects.filter(**mine).order_by("attempt_time")],
+            "failed": [field_values(row, [*record, "locked_out"]) for row in
+                       AccessFailureLog.objects.filter(**mine).order_by("attempt_time")],
+            "failure_counts": [field_values(row, [*record, "failures_since_start"]) for row in
+                               AccessAttempt.objects.filter(**mine).order_by("attempt_time")],
+        },
+    }

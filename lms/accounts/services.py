@@ -7,11 +7,15 @@ whom, when, how), which managers read in the admin's site history."""
 
 import datetime
 import logging
+import secrets
 from dataclasses import dataclass
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from axes.utils import reset as axes_reset
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.tokens import default_token_generator
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -21,7 +25,18 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from rest_framework.authtoken.models import Token
 from wagtail.log_actions import log
+from wagtail.models import ModelLogEntry
+from wagtail.users.models import UserProfile
+
+from lms.core.data_rights import (
+    ANONYMOUS_FIRST_NAME,
+    ANONYMOUS_LAST_NAME,
+    ANONYMOUS_NAME,
+    ANONYMOUS_USERNAME_PREFIX,
+    delete_file_on_commit,
+)
 
 from .enums import AccessChannel
 from .models import Organisation, User
@@ -146,3 +161,58 @@ def lockout_lift(*, username: str = "", ip_address: str = "", by) -> int:
     logger.warning("Login lock-out lifted by user %s: account %r, address %r (%d records)",
                    by.pk, username, ip_address, count)
     return count
+
+
+# Personal data (lms.privacy's erasure and retention) ----------------------------------------
+
+def login_records_erase(*, username: str) -> int:
+    """django-axes' records of logins made with `username` (successes, failures, counts)."""
+    return sum(model.objects.filter(username__iexact=username).delete()[0]
+               for model in (AccessLog, AccessFailureLog, AccessAttempt))
+
+
+def login_records_purge(*, before: datetime.datetime) -> dict[str, int]:
+    """django-axes' records older than `before`: no longer needed to stop guessing, nor to
+    look into an incident. A lock-out in force is younger than its cool-off, so never purged."""
+    return {
+        "login_successes": AccessLog.objects.filter(attempt_time__lt=before).delete()[0],
+        "login_failures": AccessFailureLog.objects.filter(attempt_time__lt=before).delete()[0],
+        "login_failure_counts": AccessAttempt.objects.filter(
+            attempt_time__lt=before).delete()[0],
+    }
+
+
+def _anonymous_username() -> str:
+    while True:
+        username = ANONYMOUS_USERNAME_PREFIX + secrets.token_hex(5)
+        if not User.objects.filter(username=username).exists():
+            return username
+
+
+def account_anonymise(*, user, now) -> dict[str, int]:
+    """Anonymise the account (names, contact, username; inactive, no usable password) and its
+    traces: admin history labels, API tokens, admin profile, login records. The row stays, so
+    that the records kept for the figures still point to one (anonymous) person."""
+    content_type = ContentType.objects.get_for_model(User)
+    counts = {
+        "admin_log_entries": LogEntry.objects.filter(
+            content_type=content_type, object_id=str(user.pk)).update(object_repr=ANONYMOUS_NAME),
+        "wagtail_log_entries": ModelLogEntry.objects.filter(
+            content_type=content_type, object_id=str(user.pk)).update(label=ANONYMOUS_NAME),
+        "api_tokens": Token.objects.filter(user=user).delete()[0],
+        "login_records": login_records_erase(username=user.username),
+    }
+    profile = UserProfile.objects.filter(user=user).first()
+    if profile is not None:
+        delete_file_on_commit(profile.avatar)
+        profile.delete()
+    counts["profile"] = int(profile is not None)
+    user.first_name, user.last_name = ANONYMOUS_FIRST_NAME, ANONYMOUS_LAST_NAME
+    user.username = _anonymous_username()
+    user.email = user.phone = user.employer = ""
+    user.birth_date = None
+    user.is_active = False
+    user.erased_at = now
+    user.set_unusable_password()  # also ends their open sessions
+    user.save()
+    return counts

@@ -2,7 +2,9 @@
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
+from django.db.models import Q
 
+from .data_rights import field_values
 from .models import Notification
 
 
@@ -32,3 +34,29 @@ def notification_send(*, recipients, title: str, body: str, url: str = "") -> li
     if messages:
         send_mass_mail(messages, fail_silently=False)
     return notifications
+
+
+def notifications_export(user) -> list[dict]:
+    """The notifications sent to `user`, for their personal-data export."""
+    return [field_values(notification, ["title", "body", "url", "created_at", "read_at"])
+            for notification in Notification.objects.filter(recipient=user)
+            .order_by("created_at")]
+
+
+def notifications_erase(*, user, names: list[str], replacement: str) -> dict[str, int]:
+    """Delete `user`'s notifications, and replace their `names` in those sent to others about
+    them (attendance alerts to staff…) by `replacement`."""
+    deleted = Notification.objects.filter(recipient=user).delete()[0]
+    names = [name for name in dict.fromkeys(names) if name and len(name) >= 3]
+    changed = []
+    if names:
+        mentions = Q()
+        for name in names:
+            mentions |= Q(title__contains=name) | Q(body__contains=name)
+        for notification in Notification.objects.filter(mentions).exclude(recipient=user):
+            for name in names:
+                notification.title = notification.title.replace(name, replacement)
+                notification.body = notification.body.replace(name, replacement)
+            changed.append(notification)
+        Notification.objects.bulk_update(changed, ["title", "body"])
+    return {"notifications_deleted": deleted, "notifications_mentioning": len(changed)}

@@ -15,6 +15,7 @@ from lms.accounts.models import User
 from lms.attendance.enums import AlertKind
 from lms.attendance.models import AttendanceAlert
 from lms.attendance.selectors import AttendanceFigures, counted_marks, figures_by_pair
+from lms.core.data_rights import field_values, who
 from lms.progress.learner_search import namesakes
 from lms.progress.models import CompetenceAssessment, Enrollment
 
@@ -520,3 +521,76 @@ def trainee_file(trainee, *, interviews, notes_readable: bool,
         notes_readable=notes_readable,
         exit=getattr(trainee, "exit", None),
     )
+
+
+# Personal data (lms.privacy's export and erasure) ------------------------------------------
+
+def learner_insertion_export(user) -> list[dict]:
+    """A person's records in the insertion programmes, confidential notes included (their
+    right of access covers them), for their personal-data export."""
+    trainees = (Trainee.objects.filter(learner=user)
+                .select_related("programme", "referent", "exit")
+                .prefetch_related("status_changes__changed_by", "contracts",
+                                  "objectives__milestones", "objectives__training_path",
+                                  "obstacles__assessed_by", "interviews__staff",
+                                  "note_accesses__user")
+                .order_by("entry_date"))
+    records = []
+    for trainee in trainees:
+        exit_ = getattr(trainee, "exit", None)
+        records.append({
+            **field_values(trainee, ["entry_date", "pass_iae_number", "pass_iae_start",
+                                     "pass_iae_end", "status", "status_changed_at"]),
+            "programme": trainee.programme.name,
+            "programme_co_financed": trainee.programme.co_financed,
+            "referent": who(trainee.referent),
+            "status_history": [{
+                **field_values(change, ["from_status", "to_status", "changed_on", "reason"]),
+                "changed_by": who(change.changed_by),
+            } for change in trainee.status_changes.all()],
+            "contracts": [field_values(contract, ["kind", "start_date", "end_date",
+                                                  "weekly_hours"])
+                          for contract in trainee.contracts.all()],
+            "plan": [{
+                **field_values(objective, ["category", "title", "target_date", "status",
+                                           "created_at"]),
+                "training_path": (objective.training_path.title
+                                  if objective.training_path else None),
+                "milestones": [field_values(milestone, ["title", "due_date", "done_on"])
+                               for milestone in objective.milestones.all()],
+            } for objective in trainee.objectives.all()],
+            "obstacles": [{
+                **field_values(row, ["category", "severity", "assessed_on", "note"]),
+                "assessed_by": who(row.assessed_by),
+            } for row in trainee.obstacles.all()],
+            "interviews": [{
+                **field_values(interview, ["date", "kind", "notes", "next_steps",
+                                           "created_at"]),
+                "staff": who(interview.staff),
+            } for interview in trainee.interviews.all()],
+            "exit": None if exit_ is None else field_values(
+                exit_, ["date", "category", "outcome", "comment", "planned"]),
+            "note_accesses": [{
+                **field_values(access, ["accessed_at", "context"]), "user": who(access.user),
+            } for access in trainee.note_accesses.all()],
+        })
+    return records
+
+
+def programmes_staffed_by(user) -> list[dict]:
+    return [{"id": pk, "name": name}
+            for pk, name in Programme.objects.filter(staff=user).values_list("pk", "name")]
+
+
+def learner_in_co_financed_programme(user) -> bool:
+    """Whether `user` is a trainee of a co-financed (e.g. ESF) programme: their documents are
+    then kept longer."""
+    return Trainee.objects.filter(learner=user, programme__co_financed=True).exists()
+
+
+def cohorts_with_co_financed_trainees(cohort_ids) -> set[int]:
+    """Of `cohort_ids`, the cohorts one of whose learners is a trainee of a co-financed
+    programme: their attendance sheets are kept as long as that programme requires."""
+    return set(Enrollment.objects.filter(
+        cohort_id__in=cohort_ids, learner__trainee_records__programme__co_financed=True)
+        .values_list("cohort_id", flat=True))

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 
+from lms.core.data_rights import ERASED_TEXT
 from lms.progress import services as progress_services
 
 from .enums import ContractKind, ObjectiveStatus, TraineeStatus
@@ -229,3 +230,40 @@ def exit_record(*, trainee: Trainee, by, date, category, outcome, comment: str =
         trainee_set_status(trainee=trainee, status=TraineeStatus.EXITED, by=by,
                            reason=str(exit_), on=date)
     return exit_
+
+
+# Personal data (lms.privacy's export and erasure) ------------------------------------------
+
+# NoteAccess.context of a reading of the notes by a personal-data export.
+EXPORT_CONTEXT = "personal data export"
+
+
+def notes_export_log(*, learner, by) -> None:
+    """A personal-data export asked by staff (`by`) reads the confidential notes about
+    `learner`: logged like any other reading."""
+    NoteAccess.objects.bulk_create([
+        NoteAccess(trainee=trainee, user=by, context=EXPORT_CONTEXT)
+        for trainee in Trainee.objects.filter(learner=learner)
+    ])
+
+
+def learner_insertion_erase(*, learner) -> dict[str, int]:
+    """The identifying and free text of a person's insertion follow-up: PASS IAE number,
+    reasons, plan titles, obstacle notes, interview notes, exit comments. Dates, statuses,
+    contracts, levels and outcomes stay for the figures owed to funders."""
+    trainees = Trainee.objects.filter(learner=learner)
+    return {
+        "trainee_records": trainees.update(pass_iae_number=""),
+        "trainee_status_reasons": TraineeStatusChange.objects.filter(
+            trainee__in=trainees).exclude(reason="").update(reason=""),
+        "plan_objectives": PlanObjective.objects.filter(trainee__in=trainees).update(
+            title=ERASED_TEXT),
+        "milestones": Milestone.objects.filter(objective__trainee__in=trainees).update(
+            title=ERASED_TEXT),
+        "obstacle_notes": ObstacleAssessment.objects.filter(trainee__in=trainees)
+        .exclude(note="").update(note=""),
+        "interview_notes": Interview.objects.filter(trainee__in=trainees).update(
+            notes="", next_steps=""),
+        "exit_comments": Exit.objects.filter(trainee__in=trainees).exclude(comment="")
+        .update(comment=""),
+    }

@@ -497,3 +497,17 @@ def assessment_record(*, learner, competence, kind: AssessmentKind, level: int, 
                                                         status__in=OPEN_STATUSES):
                 enrollment_refresh_completion(enrollment=enrollment)
     return assessment
+
+
+# Personal data (lms.privacy's erasure) ------------------------------------------------------
+
+def learner_progress_erase(*, user) -> dict[str, int]:
+    """The free text of a learner's progress: quiz answers, assessment evidence, notes of
+    status changes. Enrolments, completions and levels stay, without it, for the figures."""
+    return {
+        "quiz_attempts": QuizAttempt.objects.filter(learner=user).update(answers={}),
+        "competence_assessments": CompetenceAssessment.objects.filter(learner=user)
+        .exclude(evidence="").update(evidence=""),
+        "enrollment_status_notes": EnrollmentStatusChange.objects.filter(
+            enrollment__learner=user).exclude(note="").update(note=""),
+    }

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "lms.insertion",
     "lms.convocations",
     "lms.quality",
+    "lms.privacy",
     "certificates",
     "courses",
     "wagtail.contrib.forms",
@@ -96,7 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
-                "lms.core.context_processors.navigation",
+                "courses.context_processors.navigation",
             ],
         },
     },
@@ -225,6 +226,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "certificates.tasks.documents_remove_orphans",
         "schedule": crontab(minute=17),
     },
+    "privacy-retention-purge": {
+        "task": "lms.privacy.tasks.retention_purge_task",
+        "schedule": crontab(hour=3, minute=40),
+    },
 }
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -313,6 +318,9 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
 # login in AccessLog; none keeps a password (axes masks it in the stored POST data), and the
 # log lines mask usernames and addresses (AXES_SENSITIVE_PARAMETERS' default).
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# Login records (axes' logs and counts) older than this are deleted every night
+# (lms.privacy.retention): the CNIL recommends keeping access logs six months to a year.
+LOGIN_RECORDS_RETENTION_DAYS = env.int("LOGIN_RECORDS_RETENTION_DAYS", default=180)
 
 # Check-in codes a learner may try per session (django-ratelimit, keyed on the learner).
 CHECKIN_ATTEMPTS_RATE = env("CHECKIN_ATTEMPTS_RATE", default="10/10m")
