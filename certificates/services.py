@@ -24,6 +24,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from celery import signature
 from kombu.exceptions import KombuError
 
 from lms.accounts.models import Organisation
@@ -42,8 +43,8 @@ from .snapshots import build_snapshot, with_enrollment_facts
 logger = logging.getLogger(__name__)
 
 # A render takes seconds; its task is stopped at RENDER_SOFT_TIME_LIMIT and killed at
-# RENDER_TIME_LIMIT (certificates.tasks.document_render). A claim holds the document for LEASE,
-# a little longer than a render can live: once the lease has expired, no render of that
+# RENDER_TIME_LIMIT (certificates.tasks.document_render_task). A claim holds the document for
+# LEASE, a little longer than a render can live: once the lease has expired, no render of that
 # attempt can still be running (its pool process was killed at the hard limit), and a new one
 # may start. A killed worker's document is so rendered again after at most LEASE + SWEEP_EVERY
 # (under two minutes), not after the broker's visibility timeout.
@@ -62,15 +63,18 @@ ASK_AGAIN_RESENDS_AFTER = timezone.timedelta(seconds=60)
 # dispatched_at of a document whose message could not be published: due at the next sweep.
 NEVER_SENT = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 MAX_ATTEMPTS = 6
+# The tasks (certificates.tasks) call these services: services send them by their registered
+# names, never importing tasks. CertificatesConfig.ready imports tasks, which registers them,
+# so that a send runs in-process when Celery is eager, as a task object's would.
+RENDER_TASK = "certificates.tasks.document_render"
+ARCHIVE_TASK = "certificates.tasks.batch_archive"
 REASON_MAX_LENGTH = 300  # override_reason and revoke_reason
 
 
 def _dispatch(document_id: int) -> bool:
     """Send the document to the workers; whether the broker took the message."""
-    from .tasks import document_render
-
     try:
-        document_render.delay(document_id)
+        signature(RENDER_TASK, args=(document_id,)).apply_async()
     except (KombuError, OSError) as error:
         # The broker is down: the record stays pending, marked as never sent, and the next
         # sweep (documents_redispatch_stale) sends it as soon as the broker answers.
@@ -586,13 +590,11 @@ def batch_progress(batch: DocumentBatch) -> dict[str, int]:
 
 
 def _batch_maybe_archive(batch_id: int) -> None:
-    from .tasks import batch_archive
-
     batch = DocumentBatch.objects.get(pk=batch_id)
     progress = batch_progress(batch)
     if progress["total"] and progress[DocumentStatus.ISSUED] == progress["total"] \
             and not batch.archive:
-        batch_archive.delay(batch_id)
+        signature(ARCHIVE_TASK, args=(batch_id,)).apply_async()
 
 
 def batch_build_archive(*, batch_id: int) -> DocumentBatch:

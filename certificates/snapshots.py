@@ -14,7 +14,8 @@ from lms.attendance.enums import SignatureMethod
 from lms.attendance.models import Attendance, Session
 from lms.attendance.roster import roster_with_learners
 from lms.attendance.selectors import realised_attendance
-from lms.progress.selectors import current_levels, path_targets
+from lms.progress.completion import current_levels
+from lms.progress.selectors import path_targets
 
 from .enums import DocumentKind
 

@@ -1,12 +1,13 @@
 """Reads about accounts: whose access a staff member may give, and who gave it before."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Max, Q, Sum
+from django.db.models import Max, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
@@ -26,24 +27,34 @@ LOCKOUT_LIFTED_ACTION = "accounts.lockout_lifted"
 HISTORY_LENGTH = 20
 
 
+# Who follows whom is known above this app: progress (a trainer's cohorts and paths) and
+# insertion (a programme's staff) each register, from their AppConfig.ready, a function
+# answering the learners a staff member follows (a queryset of their ids, or None), so that
+# accounts imports neither.
+FollowedLearners = Callable[[User], QuerySet | None]
+_followed_learners: list[FollowedLearners] = []
+
+
+def register_followed_learners(followed: FollowedLearners) -> None:
+    if followed not in _followed_learners:
+        _followed_learners.append(followed)
+
+
 def learners_in_care_of(user):
     """People `user` may give a link to choose their password: those they follow (a trainer:
     the learners of their cohorts and paths, as Enrollment.objects.visible_to; insertion staff:
     the trainees of their programmes; a manager: everyone), never themselves and never an
     account that holds a staff role (User.may_be_given_access)."""
-    from lms.insertion.models import Trainee
-    from lms.progress.models import Enrollment
-
     if not user.is_authenticated:
         return User.objects.none()
     people = User.objects.filter(is_active=True).without_staff_role().exclude(pk=user.pk)
     if user.is_manager or user.is_superuser:
         return people
     scope = Q()
-    if user.is_trainer:
-        scope |= Q(pk__in=Enrollment.objects.visible_to(user).values("learner_id"))
-    if user.is_insertion_staff:
-        scope |= Q(pk__in=Trainee.objects.followed_by(user).values("learner_id"))
+    for followed in _followed_learners:
+        learner_ids = followed(user)
+        if learner_ids is not None:
+            scope |= Q(pk__in=learner_ids)
     if not scope:
         return User.objects.none()
     return people.filter(scope)

@@ -11,12 +11,12 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lms.accounts.learner_search import namesakes
 from lms.accounts.models import User
 from lms.attendance.enums import AlertKind
 from lms.attendance.models import AttendanceAlert
 from lms.attendance.selectors import AttendanceFigures, counted_marks, figures_by_pair
 from lms.core.data_rights import field_values, who
-from lms.progress.learner_search import namesakes
 from lms.progress.models import CompetenceAssessment, Enrollment
 
 from .enums import ObjectiveCategory, ObstacleCategory, TraineeStatus
@@ -594,3 +594,29 @@ def cohorts_with_co_financed_trainees(cohort_ids) -> set[int]:
     return set(Enrollment.objects.filter(
         cohort_id__in=cohort_ids, learner__trainee_records__programme__co_financed=True)
         .values_list("cohort_id", flat=True))
+
+
+# For the apps below insertion (registered by InsertionConfig.ready) ----------------------------
+
+def trainees_followed_by(user):
+    """The ids of the learners an insertion staff member follows (the trainees of their
+    programmes), or None for anyone else (lms.accounts.selectors.learners_in_care_of asks)."""
+    if not user.is_insertion_staff:
+        return None
+    return Trainee.objects.followed_by(user).values("learner_id")
+
+
+def insertion_staff_by_learner(learner_ids) -> dict[int, list[User]]:
+    """Staff of the insertion programmes in which each learner is an active trainee, in two
+    queries: told of the learner's attendance alerts (lms.attendance.alerts)."""
+    pairs = set(Trainee.objects.filter(learner__in=learner_ids, status=TraineeStatus.ACTIVE,
+                                       programme__staff__isnull=False)
+                .values_list("learner_id", "programme__staff"))
+    if not pairs:
+        return {}
+    users = User.objects.filter(is_active=True).in_bulk({user_id for _l, user_id in pairs})
+    staff: dict[int, list[User]] = defaultdict(list)
+    for learner_id, user_id in sorted(pairs):
+        if user_id in users:
+            staff[learner_id].append(users[user_id])
+    return dict(staff)

@@ -8,21 +8,9 @@ from django.db.models import Q
 from courses.models import LessonPage, ModuleCompetence, ModulePage
 from lms.core.data_rights import field_values, who
 
+from .completion import attendance_figures
 from .enums import AssessmentKind
 from .models import CompetenceAssessment, Enrollment, LessonCompletion, QuizAttempt
-
-
-def current_levels(learner, competence_ids=None) -> dict[int, int]:
-    """A learner's validated level per competence: the latest validation wins."""
-    rows = CompetenceAssessment.objects.filter(learner=learner).validations()
-    if competence_ids is not None:
-        rows = rows.filter(competence_id__in=competence_ids)
-    levels: dict[int, int] = {}
-    for competence_id, level in rows.order_by("assessed_on", "created_at").values_list(
-        "competence_id", "level"
-    ):
-        levels[competence_id] = level
-    return levels
 
 
 def latest_levels_by_kind(learners, competence_ids) -> dict[tuple[int, int, str], int]:
@@ -129,7 +117,6 @@ def learner_progress(learner, enrollments=None) -> list[PathProgress]:
     paths, lessons and assessments."""
     from courses.models import Competence
 
-    from .completion import attendance_figures
     from .models import Enrollment
 
     if enrollments is None:
@@ -227,3 +214,11 @@ def learner_progress_export(user) -> dict:
             "assessed_by": who(row.assessed_by),
         } for row in assessments],
     }
+
+
+def learners_trained_by(user):
+    """The ids of the learners a trainer follows (their cohorts and paths), or None for
+    anyone else (lms.accounts.selectors.learners_in_care_of asks)."""
+    if not user.is_trainer:
+        return None
+    return Enrollment.objects.visible_to(user).values("learner_id")
