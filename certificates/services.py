@@ -17,6 +17,7 @@ import datetime
 import logging
 import uuid
 
+from celery import signature
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, IntegrityError, transaction
@@ -24,7 +25,6 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from celery import signature
 from kombu.exceptions import KombuError
 
 from lms.accounts.models import Organisation
