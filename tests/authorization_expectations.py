@@ -93,7 +93,7 @@ EXPECTATIONS: dict[str, dict[str, frozenset[str]]] = {
     # The plain lesson: only learners enrolled in its path record their progress.
     "progress:lesson-done": {POST: ENROLLED},
     # A quiz answered: anyone is scored; an enrolled learner's attempt is also recorded.
-    "progress:quiz-submit": {POST: EVERYONE},
+    "progress:quiz-submit": {GET: EVERYONE, POST: EVERYONE},
     # The learner's enrolment: self-positioning is the learner's alone.
     "progress:positioning": {GET: only(LEARNER), POST: only(LEARNER)},
 

@@ -121,6 +121,7 @@ def test_the_lesson_page_only_reads(client, lesson):
     html = client.get(lesson.url).content.decode()
     assert f'action="{quiz_url(lesson)}#quiz-section-quiz-1"' in html
     assert client.post(quiz_url(lesson), {"quiz": "no-such-quiz"}).status_code == 404
+    assert client.get(quiz_url(lesson)).url == lesson.url
 
 
 @pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from courses.models import CompetenceLevel, LessonPage, TrainingPathPage
 from courses.referential import MAX_LEVEL, MIN_LEVEL
@@ -60,12 +60,15 @@ def lesson_done(request, lesson_id):
     return redirect(lesson.url)
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def quiz_submit(request, lesson_id):
     """A quiz of a lesson answered: scored on the server; an enrolled learner's attempt is
     recorded and may complete the lesson, anyone else just sees their score. Answers with
-    the lesson page and the result under the quiz."""
+    the lesson page and the result under the quiz (a GET, e.g. after switching the language
+    there, goes back to the lesson)."""
     lesson = get_object_or_404(LessonPage.objects.live().public(), pk=lesson_id)
+    if request.method != "POST":
+        return redirect(lesson.url)
     block_id = request.POST.get("quiz", "")
     child = next((child for child in lesson.quiz_blocks() if child.id == block_id), None)
     if child is None:
