@@ -20,9 +20,11 @@ run: install system-deps messages migrate demo
 	$(SERVE_ENV) $(PY) manage.py site_sync
 	$(SERVE_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
+# lint-imports: dependencies flow one way (pyproject's [tool.importlinter], docs/architecture.md).
 test: install system-deps browser-deps messages
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 # The calendar-dependent tests (marked `dates`) again with the clock set to each frozen date of

@@ -7,4 +7,4 @@ class CertificatesConfig(AppConfig):
     verbose_name = _("Documents")
 
     def ready(self):
-        from . import receivers  # noqa: F401
+        from . import receivers, tasks  # noqa: F401 (tasks: registered, sent by name)

@@ -17,6 +17,7 @@ import datetime
 import logging
 import uuid
 
+from celery import signature
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, IntegrityError, transaction
@@ -27,7 +28,8 @@ from django.utils.translation import gettext as _
 from kombu.exceptions import KombuError
 
 from lms.accounts.models import Organisation
-from lms.attendance.selectors import enrollment_hours, open_sheets_of
+from lms.attendance.selectors import enrollment_hours, learner_cohort_ids, open_sheets_of
+from lms.core.data_rights import ANONYMOUS_NAME, delete_file_on_commit, json_value
 from lms.progress.completion import completion_check
 from lms.progress.enums import EnrollmentStatus
 from lms.progress.perms import can_manage_cohort, can_manage_enrollment
@@ -35,13 +37,14 @@ from lms.progress.perms import can_manage_cohort, can_manage_enrollment
 from .enums import DocumentKind, DocumentStatus, ReissueCause
 from .models import Document, DocumentBatch
 from .rendering import render_pdf
+from .selectors import sheets_listing
 from .snapshots import build_snapshot, with_enrollment_facts
 
 logger = logging.getLogger(__name__)
 
 # A render takes seconds; its task is stopped at RENDER_SOFT_TIME_LIMIT and killed at
-# RENDER_TIME_LIMIT (certificates.tasks.document_render). A claim holds the document for LEASE,
-# a little longer than a render can live: once the lease has expired, no render of that
+# RENDER_TIME_LIMIT (certificates.tasks.document_render_task). A claim holds the document for
+# LEASE, a little longer than a render can live: once the lease has expired, no render of that
 # attempt can still be running (its pool process was killed at the hard limit), and a new one
 # may start. A killed worker's document is so rendered again after at most LEASE + SWEEP_EVERY
 # (under two minutes), not after the broker's visibility timeout.
@@ -60,15 +63,18 @@ ASK_AGAIN_RESENDS_AFTER = timezone.timedelta(seconds=60)
 # dispatched_at of a document whose message could not be published: due at the next sweep.
 NEVER_SENT = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 MAX_ATTEMPTS = 6
+# The tasks (certificates.tasks) call these services: services send them by their registered
+# names, never importing tasks. CertificatesConfig.ready imports tasks, which registers them,
+# so that a send runs in-process when Celery is eager, as a task object's would.
+RENDER_TASK = "certificates.tasks.document_render"
+ARCHIVE_TASK = "certificates.tasks.batch_archive"
 REASON_MAX_LENGTH = 300  # override_reason and revoke_reason
 
 
 def _dispatch(document_id: int) -> bool:
     """Send the document to the workers; whether the broker took the message."""
-    from .tasks import document_render
-
     try:
-        document_render.delay(document_id)
+        signature(RENDER_TASK, args=(document_id,)).apply_async()
     except (KombuError, OSError) as error:
         # The broker is down: the record stays pending, marked as never sent, and the next
         # sweep (documents_redispatch_stale) sends it as soon as the broker answers.
@@ -584,13 +590,11 @@ def batch_progress(batch: DocumentBatch) -> dict[str, int]:
 
 
 def _batch_maybe_archive(batch_id: int) -> None:
-    from .tasks import batch_archive
-
     batch = DocumentBatch.objects.get(pk=batch_id)
     progress = batch_progress(batch)
     if progress["total"] and progress[DocumentStatus.ISSUED] == progress["total"] \
             and not batch.archive:
-        batch_archive.delay(batch_id)
+        signature(ARCHIVE_TASK, args=(batch_id,)).apply_async()
 
 
 def batch_build_archive(*, batch_id: int) -> DocumentBatch:
@@ -609,3 +613,91 @@ def batch_build_archive(*, batch_id: int) -> DocumentBatch:
                     archive.writestr(name.replace("/", "-"), handle.read())
         batch.archive.save(f"lot-{batch.pk}.zip", ContentFile(buffer.getvalue()))
     return batch
+
+
+# Personal data (lms.privacy's erasure) ------------------------------------------------------
+
+def _expire(document: Document, now, batches: set[int]) -> None:
+    """Past retention: the PDF goes. An issued document must carry its PDF (database
+    constraint), so the record leaves the issued state and says why."""
+    delete_file_on_commit(document.pdf)
+    if document.batch_id:
+        batches.add(document.batch_id)
+    document.pdf = ""
+    document.sha256 = ""
+    document.status = DocumentStatus.FAILED
+    document.error = _("Personal data erased on %(date)s after the retention period: the PDF "
+                       "was deleted.") % {"date": timezone.localdate(now).isoformat()}
+
+
+def snapshots_erase_learner(*, user, sheets) -> None:
+    """Anonymise `user`'s rows in the snapshots of `sheets` (attendance sheets): found by the
+    learner's id, never by name, so that a namesake in the group keeps theirs."""
+    for sheet in sheets:
+        for row in sheet.snapshot.get("rows", []):
+            if row.get("learner_id") == user.pk:
+                row["name"] = ANONYMOUS_NAME
+                for cell in row.get("cells", []):
+                    cell["signature_svg"] = ""
+
+
+@transaction.atomic
+def documents_erase_learner(*, user, retained_until, now) -> dict:
+    """What a personal-data erasure does to the documents about `user`: those within their
+    retention period are kept as issued (name printed, PDF, verification); past it, the
+    person's fields are anonymised and the PDF deleted. `retained_until(document)` is the day
+    an issued document (the person's own, or a sheet listing them) may be erased from: the
+    retention policy is lms.privacy's."""
+    today = timezone.localdate(now)
+    kept, anonymised, batches = [], [], set()
+
+    def entry(document, until=None):
+        return {"code": document.code, "kind": document.kind,
+                "issued_at": json_value(document.issued_at), "retained_until": json_value(until)}
+
+    def expire_or_keep(document) -> bool:
+        """Whether the document is kept; else its PDF is deleted (if it was issued)."""
+        if document.status == DocumentStatus.ISSUED:
+            until = retained_until(document)
+            if today < until:
+                kept.append(entry(document, until))
+                return True
+            _expire(document, now, batches)
+        return False
+
+    for document in Document.objects.select_for_update().filter(learner=user):
+        if document.status != DocumentStatus.ISSUED:
+            # Never issued: nothing to prove, and it must not be issued any more.
+            document.status = DocumentStatus.FAILED
+            document.error = _("Personal data erased before the document was issued.")
+        elif expire_or_keep(document):
+            continue
+        if document.snapshot.get("learner"):
+            document.snapshot["learner"] = {"name": ANONYMOUS_NAME, "employer": ""}
+        document.save(update_fields=["pdf", "sha256", "status", "error", "snapshot"])
+        anonymised.append(entry(document))
+
+    # A sheet proves the attendance of the whole group: kept as long as any learner needs it.
+    for sheet, _rows in sheets_listing(user, for_update=True):
+        if expire_or_keep(sheet):
+            continue
+        snapshots_erase_learner(user=user, sheets=[sheet])
+        sheet.save(update_fields=["pdf", "sha256", "status", "error", "snapshot"])
+        anonymised.append(entry(sheet))
+
+    # A sheet still being made may have read the name and signatures before this erasure:
+    # it is given up (its render then keeps nothing, _mark_issued) and made again, without
+    # them, when asked for.
+    Document.objects.filter(
+        kind=DocumentKind.ATTENDANCE_SHEET, cohort_id__in=learner_cohort_ids(user),
+        status__in=[DocumentStatus.PENDING, DocumentStatus.RENDERING],
+    ).update(status=DocumentStatus.FAILED, error=_(
+        "A learner's personal data was erased while this sheet was being made: ask for it "
+        "again."))
+
+    # A batch's ZIP holds copies of the PDFs: it goes with them.
+    for batch in DocumentBatch.objects.filter(pk__in=batches).exclude(archive=""):
+        delete_file_on_commit(batch.archive)
+        batch.archive = ""
+        batch.save(update_fields=["archive"])
+    return {"kept": kept, "anonymised": anonymised}

@@ -13,7 +13,8 @@ from lms.attendance.enums import SignatureMethod
 from lms.attendance.models import Attendance, Session
 from lms.attendance.roster import roster_with_learners
 from lms.attendance.selectors import realised_attendance
-from lms.progress.selectors import current_levels, path_targets
+from lms.progress.completion import current_levels
+from lms.progress.selectors import path_targets
 
 from .enums import DocumentKind
 
@@ -137,8 +138,13 @@ def _decimal(value) -> str | None:
     return None if value is None else format(value, "f")
 
 
+def printed_name(user) -> str:
+    """The name documents print: the full name, else the username."""
+    return user.get_full_name() or user.username
+
+
 def _learner(user) -> dict:
-    return {"name": user.get_full_name() or user.username, "employer": user.employer}
+    return {"name": printed_name(user), "employer": user.employer}
 
 
 # What enrollment_snapshot reads of an enrolment, its learner, path and cohort. The claim
@@ -273,7 +279,9 @@ def session_rows(sessions: list[Session]) -> list[dict]:
                 "signature_text": _signature_text(mark),
                 "unsigned_present": bool(status and status.attended and not mark.signed_at),
             })
-        rows.append({"name": learner.get_full_name() or learner.username, "cells": cells})
+        # The learner's id, never printed: a personal-data erasure finds their row by it
+        # (two learners of a group may share a name).
+        rows.append({"learner_id": learner.pk, "name": printed_name(learner), "cells": cells})
     return rows
 
 

@@ -5,7 +5,7 @@ import threading
 import time
 import uuid
 
-from celery import shared_task
+from celery import current_app, shared_task
 from celery.signals import worker_init, worker_process_init, worker_ready
 from django.db import InterfaceError, OperationalError, connection
 
@@ -16,10 +16,12 @@ logger = logging.getLogger(__name__)
 TRANSIENT = (OperationalError, InterfaceError, OSError)
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=4,
-             soft_time_limit=services.RENDER_SOFT_TIME_LIMIT,
+# Each task keeps the name it was registered under before it took its `_task` suffix, so that
+# messages already queued (and beat's schedule) still reach it: services send them by it.
+@shared_task(bind=True, name=services.RENDER_TASK, acks_late=True, reject_on_worker_lost=True,
+             max_retries=4, soft_time_limit=services.RENDER_SOFT_TIME_LIMIT,
              time_limit=services.RENDER_TIME_LIMIT)
-def document_render(self, document_id: int) -> str:
+def document_render_task(self, document_id: int) -> str:
     # A token per execution: a render that outlived its lease can't issue or fail the
     # document once another has taken it over.
     attempt = uuid.uuid4().hex
@@ -36,18 +38,18 @@ def document_render(self, document_id: int) -> str:
         raise
 
 
-@shared_task(acks_late=True)
-def batch_archive(batch_id: int) -> None:
+@shared_task(name=services.ARCHIVE_TASK, acks_late=True)
+def batch_archive_task(batch_id: int) -> None:
     services.batch_build_archive(batch_id=batch_id)
 
 
-@shared_task
-def documents_redispatch_stale() -> int:
+@shared_task(name="certificates.tasks.documents_redispatch_stale")
+def documents_redispatch_stale_task() -> int:
     return services.documents_redispatch_stale()
 
 
-@shared_task
-def documents_remove_orphans() -> int:
+@shared_task(name="certificates.tasks.documents_remove_orphans")
+def documents_remove_orphans_task() -> int:
     return len(services.documents_remove_orphans())
 
 
@@ -71,9 +73,7 @@ def _start_sweeper(sender=None, **kwargs) -> None:
     beat running (nor on the broker delivering beat's task: this runs straight against the
     database). The sweep's row locks make it once per period cluster-wide
     (services.documents_redispatch_stale)."""
-    from lms.celery import app
-
-    if app.conf.task_always_eager:
+    if current_app.conf.task_always_eager:
         return  # the tests' workers, whose sends would run in this thread
     threading.Thread(target=_sweep_forever, args=(services.SWEEP_EVERY,),
                      name="documents-sweeper", daemon=True).start()

@@ -29,7 +29,7 @@ urlpatterns = [
     path("emargement/groupes/", include("lms.cohorts.urls")),
     path("emargement/", include("lms.attendance.urls")),
     path("insertion/", include("lms.insertion.urls")),
-    path("donnees-personnelles/", include("lms.core.urls")),
+    path("donnees-personnelles/", include("lms.privacy.urls")),
     path("notifications/", include("lms.core.notification_views")),
     path("convocations/", include("lms.convocations.urls")),
     path("calendrier/<str:token>.ics", calendar_feed, name="calendar-feed"),

@@ -92,6 +92,8 @@ EXPECTATIONS: dict[str, dict[str, frozenset[str]]] = {
     "progress:enroll": {POST: SIGNED_IN},
     # The plain lesson: only learners enrolled in its path record their progress.
     "progress:lesson-done": {POST: ENROLLED},
+    # A quiz answered: anyone is scored; an enrolled learner's attempt is also recorded.
+    "progress:quiz-submit": {GET: EVERYONE, POST: EVERYONE},
     # The learner's enrolment: self-positioning is the learner's alone.
     "progress:positioning": {GET: only(LEARNER), POST: only(LEARNER)},
 
@@ -340,8 +342,8 @@ PAGES: dict[str, dict[str, frozenset[str]]] = {
     "page:catalogue": {GET: EVERYONE},
     "page:path": {GET: EVERYONE},
     "page:module": {GET: EVERYONE},
-    # A lesson page takes its quiz answers by POST; an anonymous visitor is scored, not saved.
-    "page:lesson": {GET: EVERYONE, POST: EVERYONE},
+    # A lesson page only reads: its quiz answers go to progress:quiz-submit.
+    "page:lesson": {GET: EVERYONE},
 }
 
 # Grants that should not be, found by this matrix and reported: they are marked "expected

@@ -340,7 +340,8 @@ def _special_kwargs(w) -> dict:
     return {"framework-detail": {"code": w.framework.code},
             "accounts:password_reset_confirm": {"uidb64": link.uid, "token": link.token},
             "calendar-feed": {"token": "unknown-calendar-address-0000000000000000000"},
-            "surveys:answer": {"token": w.survey_token}}
+            "surveys:answer": {"token": w.survey_token},
+            "progress:quiz-submit": {"lesson_id": w.quiz_lesson.pk}}
 
 
 # Minimal bodies where an empty one would be refused by validation before the permission
@@ -357,6 +358,7 @@ def _bodies(w) -> dict:
         ("document-revoke", "POST"): {"reason": "Émis par erreur"},
         ("session-cancel", "POST"): {"reason": "Salle indisponible"},
         ("session-check-in", "POST"): {"code": "WRONG-CODE"},
+        ("progress:quiz-submit", "POST"): {"quiz": "quiz-1", "q0": "0"},
     }
 
 

@@ -74,7 +74,7 @@ class User(AbstractUser):
     is_trainer = models.BooleanField(_("trainer"), default=False)
     is_insertion_staff = models.BooleanField(_("insertion staff"), default=False)
     is_manager = models.BooleanField(_("manager"), default=False)
-    # Set by lms.core.personal_data.personal_data_erase: the account stays, anonymised, for
+    # Set by lms.privacy.erasure.personal_data_erase: the account stays, anonymised, for
     # the figures and the documents kept until their retention ends; nothing new is issued
     # in its name.
     erased_at = models.DateTimeField(_("personal data erased on"), null=True, blank=True,

@@ -1,14 +1,20 @@
 """Reads about accounts: whose access a staff member may give, and who gave it before."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from axes.models import AccessAttempt
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Max, Q, Sum
+from django.db.models import Max, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 from wagtail.models import ModelLogEntry
+from wagtail.users.models import UserProfile
+
+from lms.core.data_rights import field_values, json_value
 
 from .enums import AccessChannel
 from .models import User
@@ -21,24 +27,34 @@ LOCKOUT_LIFTED_ACTION = "accounts.lockout_lifted"
 HISTORY_LENGTH = 20
 
 
+# Who follows whom is known above this app: progress (a trainer's cohorts and paths) and
+# insertion (a programme's staff) each register, from their AppConfig.ready, a function
+# answering the learners a staff member follows (a queryset of their ids, or None), so that
+# accounts imports neither.
+FollowedLearners = Callable[[User], QuerySet | None]
+_followed_learners: list[FollowedLearners] = []
+
+
+def register_followed_learners(followed: FollowedLearners) -> None:
+    if followed not in _followed_learners:
+        _followed_learners.append(followed)
+
+
 def learners_in_care_of(user):
     """People `user` may give a link to choose their password: those they follow (a trainer:
     the learners of their cohorts and paths, as Enrollment.objects.visible_to; insertion staff:
     the trainees of their programmes; a manager: everyone), never themselves and never an
     account that holds a staff role (User.may_be_given_access)."""
-    from lms.insertion.models import Trainee
-    from lms.progress.models import Enrollment
-
     if not user.is_authenticated:
         return User.objects.none()
     people = User.objects.filter(is_active=True).without_staff_role().exclude(pk=user.pk)
     if user.sees_everything:
         return people
     scope = Q()
-    if user.is_trainer:
-        scope |= Q(pk__in=Enrollment.objects.visible_to(user).values("learner_id"))
-    if user.is_insertion_staff:
-        scope |= Q(pk__in=Trainee.objects.followed_by(user).values("learner_id"))
+    for followed in _followed_learners:
+        learner_ids = followed(user)
+        if learner_ids is not None:
+            scope |= Q(pk__in=learner_ids)
     if not scope:
         return User.objects.none()
     return people.filter(scope)
@@ -100,3 +116,36 @@ def locked_addresses(*, now: datetime | None = None) -> list[Lock]:
     return _locks("ip_address", settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS,
                   now=now or timezone.now())
 
+
+
+# Personal data (lms.privacy's export) ------------------------------------------------------
+
+def account_export(user) -> dict:
+    """The account, its API tokens (their dates: a key is a password), its admin profile and
+    its login records, for the person's export."""
+    account = field_values(user, [
+        "id", "username", "first_name", "last_name", "email", "phone", "birth_date", "employer",
+        "is_active", "is_learner", "is_trainer", "is_insertion_staff", "is_manager", "is_staff",
+        "is_superuser", "date_joined", "last_login"])
+    account["password"] = _("(not exported: only a one-way hash is stored)")
+    profile = UserProfile.objects.filter(user=user).first()
+    record = ["ip_address", "user_agent", "path_info", "attempt_time"]
+    mine = {"username__iexact": user.username}
+    return {
+        "account": account,
+        "api_tokens": [{"created": json_value(created)} for created in
+                       Token.objects.filter(user=user).values_list("created", flat=True)],
+        "profile": None if profile is None else {
+            **field_values(profile, ["preferred_language", "current_time_zone", "theme",
+                                     "density", "contrast"]),
+            "avatar": profile.avatar.name or None},
+        # django-axes' records of logins made with the account's username.
+        "logins": {
+            "successful": [field_values(row, [*record, "logout_time"])
+                           for row in AccessLog.objects.filter(**mine).order_by("attempt_time")],
+            "failed": [field_values(row, [*record, "locked_out"]) for row in
+                       AccessFailureLog.objects.filter(**mine).order_by("attempt_time")],
+            "failure_counts": [field_values(row, [*record, "failures_since_start"]) for row in
+                               AccessAttempt.objects.filter(**mine).order_by("attempt_time")],
+        },
+    }

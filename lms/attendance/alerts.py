@@ -7,6 +7,7 @@ session before the learner joined the cohort or after they left it is not theirs
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -128,28 +129,30 @@ def learner_occurrences(learner, marks, figures, config) -> list[Occurrence]:
 
 # Recipients ---------------------------------------------------------------------------------
 
-def insertion_staff_by_learner(learner_ids) -> dict[int, list[User]]:
-    """Staff of the insertion programmes in which each learner is an active trainee, in two
-    queries."""
-    from lms.insertion.enums import TraineeStatus
-    from lms.insertion.models import Trainee
-
-    pairs = set(Trainee.objects.filter(learner__in=learner_ids, status=TraineeStatus.ACTIVE,
-                                       programme__staff__isnull=False)
-                .values_list("learner_id", "programme__staff"))
-    if not pairs:
-        return {}
-    users = User.objects.filter(is_active=True).in_bulk({user_id for _l, user_id in pairs})
-    staff: dict[int, list[User]] = defaultdict(list)
-    for learner_id, user_id in sorted(pairs):
-        if user_id in users:
-            staff[learner_id].append(users[user_id])
-    return dict(staff)
+# Besides the cohort's trainers, the people who follow a learner elsewhere are told of their
+# alerts: the insertion app (above this one) registers its programme staff here from its
+# AppConfig.ready — a function taking learner ids and answering {learner id: [users]}.
+AlertFollowers = Callable[[Iterable[int]], dict[int, list[User]]]
+_alert_followers: list[AlertFollowers] = []
 
 
-def insertion_staff_for(learner) -> list[User]:
-    """The insertion staff who follow `learner`."""
-    return insertion_staff_by_learner([learner.pk]).get(learner.pk, [])
+def register_alert_followers(followers: AlertFollowers) -> None:
+    if followers not in _alert_followers:
+        _alert_followers.append(followers)
+
+
+def followers_by_learner(learner_ids) -> dict[int, list[User]]:
+    """Who else follows each learner (insertion staff…), in a fixed number of queries."""
+    found: dict[int, list[User]] = defaultdict(list)
+    for followers in _alert_followers:
+        for learner_id, users in followers(learner_ids).items():
+            found[learner_id].extend(users)
+    return dict(found)
+
+
+def followers_of(learner) -> list[User]:
+    """Who else follows `learner` (insertion staff…)."""
+    return followers_by_learner([learner.pk]).get(learner.pk, [])
 
 
 # Scan ---------------------------------------------------------------------------------------
@@ -267,7 +270,7 @@ def cohort_scan(cohort, *, config, now=None) -> list[Occurrence]:
         # Alerts and their notifications stand or fall together: if sending fails, the next
         # scan finds the occurrence again and retries.
         new = _record(cohort, new)
-        staff = insertion_staff_by_learner({o.learner.pk for o in new}) if new else {}
+        staff = followers_by_learner({o.learner.pk for o in new}) if new else {}
         trainers = list(cohort.trainers.all())
         for occurrence in new:
             recipients = [*trainers, *staff.get(occurrence.learner.pk, [])]

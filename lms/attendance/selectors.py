@@ -11,9 +11,17 @@ from decimal import Decimal
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from lms.progress.models import CohortMembership
+from lms.core.data_rights import field_values, json_value, who
+from lms.progress.models import CohortMembership, Enrollment
 
-from .models import Attendance, Session, minutes_between
+from .models import (
+    AbsenceNotice,
+    Attendance,
+    AttendanceAlert,
+    AttendanceChange,
+    Session,
+    minutes_between,
+)
 
 HUNDRED = Decimal(100)
 
@@ -222,3 +230,66 @@ def upcoming_sessions_of(learner, limit: int) -> list[Session]:
         .select_related("cohort", "module")
         .order_by("date", "start_time")[:limit]
     )
+
+
+# Personal data (lms.privacy's export) ------------------------------------------------------
+
+def _session_export(session) -> dict:
+    return {"id": session.pk, "cohort": session.cohort.name, "date": json_value(session.date),
+            "start_time": json_value(session.start_time),
+            "end_time": json_value(session.end_time)}
+
+
+def learner_attendance_export(user) -> dict:
+    """A learner's marks (with their signatures), the audit trail about them, their absences
+    declared ahead and the alerts raised about them, for their personal-data export."""
+    marks = (Attendance.objects.filter(learner=user)
+             .select_related("session__cohort", "status", "marked_by")
+             .order_by("session__date", "session__start_time"))
+    changes = (AttendanceChange.objects.filter(learner=user)
+               .select_related("session__cohort", "changed_by").order_by("changed_at", "pk"))
+    return {
+        "attendance_marks": [{
+            **field_values(mark, ["id", "minutes_late", "comment", "marked_at",
+                                  "signature_method", "signature_svg", "signed_at",
+                                  "override_at"]),
+            "session": _session_export(mark.session),
+            "status": mark.status.label if mark.status else None,
+            "marked_by": who(mark.marked_by),
+            "sheet_locked": mark.session.locked_at is not None,
+        } for mark in marks],
+        "attendance_changes": [{
+            **field_values(change, ["attendance_id", "changed_at", "reason", "before",
+                                    "after"]),
+            "session": _session_export(change.session),
+            "changed_by": who(change.changed_by),
+        } for change in changes],
+        "absence_notices": [
+            {**field_values(notice, ["start_date", "end_date", "reason", "declared_at"]),
+             "cohort": notice.cohort.name}
+            for notice in AbsenceNotice.objects.filter(learner=user).select_related("cohort")],
+        "attendance_alerts": [
+            {**field_values(alert, ["kind", "key", "details", "created_at"]),
+             "cohort": alert.cohort.name}
+            for alert in AttendanceAlert.objects.filter(learner=user).select_related("cohort")
+            .order_by("created_at")],
+    }
+
+
+def learner_attendance_kept(user) -> dict[str, int]:
+    """What an erasure can't change about a learner (database rules): the entries of the
+    audit trail, and their marks on locked sheets."""
+    return {
+        "attendance_changes": AttendanceChange.objects.filter(learner=user).count(),
+        "locked_attendance_marks": Attendance.objects.filter(
+            learner=user, session__locked_at__isnull=False).count(),
+    }
+
+
+def learner_cohort_ids(user) -> set[int]:
+    """The cohorts whose attendance sheets may list `user`: those of their enrolments and of
+    their marks."""
+    return (set(Enrollment.objects.filter(learner=user, cohort__isnull=False)
+                .values_list("cohort_id", flat=True))
+            | set(Attendance.objects.filter(learner=user)
+                  .values_list("session__cohort_id", flat=True)))

@@ -11,9 +11,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from lms.cohorts.models import Cohort
+from lms.core.data_rights import ERASED_TEXT
 from lms.progress.enums import EnrollmentStatus
 
 from . import checkin, roster
@@ -466,10 +468,30 @@ def session_lock(*, session: Session, by, strokes: list[str], confirm_unsigned: 
     return session
 
 
+def erased_signature_svg() -> str:
+    """Where a drawn signature was: a valid SVG that says it was erased, so that every page
+    and sheet still renders."""
+    return ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 600 200">'
+            '<text x="20" y="110" font-size="32" fill="#555">'
+            f'{escape(_("Signature erased"))}</text></svg>')
+
+
+def learner_attendance_erase(*, learner, by) -> dict[str, int]:
+    """The free text about a learner in attendance (absence reasons; comments and drawn
+    signatures of open sheets). Called by the personal-data erasure (lms.privacy)."""
+    marks = marks_erase_personal_data(learner=learner, by=by, erased_svg=erased_signature_svg())
+    return {
+        "absence_notices": AbsenceNotice.objects.filter(learner=learner).update(
+            reason=ERASED_TEXT),
+        "attendance_comments": marks["comments"],
+        "attendance_signatures": marks["signatures"],
+    }
+
+
 def marks_erase_personal_data(*, learner, by, erased_svg: str) -> dict[str, int]:
     """Erase the free text and drawn signatures of a learner's marks on open sheets (locked
     sheets keep them: they are the proof), each erasure chained so that the sheet still
-    verifies. Called by the personal-data erasure (lms.core.personal_data)."""
+    verifies."""
     statuses_by_pk = {status.pk: status for status in AttendanceStatus.objects.all()}
     counts = {"comments": 0, "signatures": 0}
     session_ids = (Attendance.objects.filter(learner=learner, session__locked_at__isnull=True)

@@ -45,15 +45,19 @@ MAX_ATTEMPTS = 4
 BUILDABLE = (PackStatus.PENDING, PackStatus.BUILDING)
 
 
+BUILD_TASK = "lms.auditpack.tasks.audit_pack_build_task"
+
+
 class LeaseLost(Exception):
     """Another build took the pack over (this one outlived its lease)."""
 
 
 def _dispatch(pack_id: int) -> bool:
-    from .tasks import audit_pack_build
+    from lms.celery import app
 
     try:
-        audit_pack_build.delay(pack_id)
+        # By its registered name: tasks import this module, not the other way round.
+        app.tasks[BUILD_TASK].delay(pack_id)
     except (KombuError, OSError) as error:
         logger.warning("Audit pack %s left pending, broker unreachable: %s", pack_id, error)
         with contextlib.suppress(DatabaseError):

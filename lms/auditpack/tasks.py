@@ -17,7 +17,7 @@ TRANSIENT = (OperationalError, InterfaceError, OSError)
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=3,
              soft_time_limit=services.BUILD_SOFT_TIME_LIMIT,
              time_limit=services.BUILD_TIME_LIMIT)
-def audit_pack_build(self, pack_id: int) -> str:
+def audit_pack_build_task(self, pack_id: int) -> str:
     attempt = uuid.uuid4().hex
     try:
         return services.pack_build(pack_id=pack_id, attempt=attempt,
@@ -35,7 +35,7 @@ def audit_pack_build(self, pack_id: int) -> str:
 
 
 @shared_task
-def audit_packs_redispatch_stale() -> int:
+def audit_packs_redispatch_stale_task() -> int:
     return services.packs_redispatch_stale()
 
 

@@ -29,7 +29,7 @@ def _refused(form, error) -> None:
 
 def _staff_or_404(user) -> None:
     # 404 rather than 403, as the other staff pages: nobody learns what exists here.
-    if not (user.is_manager or user.is_superuser or user.is_trainer):
+    if not (user.sees_everything or user.is_trainer):
         raise Http404
 
 

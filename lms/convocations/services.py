@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from lms.accounts.models import Organisation
 from lms.attendance.models import Session
 from lms.attendance.roster import roster_with_learners
+from lms.core.data_rights import ERASED_TEXT
 from lms.progress.models import CohortMembership
 
 from . import ics
@@ -279,3 +280,17 @@ def reminders_send(*, now=None) -> int:
                 continue
             count += 1
     return count
+
+
+# Personal data (lms.privacy's erasure) ------------------------------------------------------
+
+def learner_convocations_erase(*, user) -> dict[str, int]:
+    """The log keeps that a convocation was sent, and when (Qualiopi evidence); what named
+    the person (address, text) goes, and so do the feed and the preference."""
+    return {
+        "convocations_anonymised": SentMessage.objects.filter(learner=user).update(
+            recipient="", subject=ERASED_TEXT, body_text=ERASED_TEXT, body_html="",
+            attachments=[]),
+        "calendar_feeds": CalendarFeed.objects.filter(user=user).delete()[0],
+        "reminder_preferences": ReminderPreference.objects.filter(user=user).delete()[0],
+    }

@@ -3,8 +3,10 @@
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mass_mail
+from django.db.models import Q
 from django.utils import timezone
 
+from .data_rights import field_values
 from .models import Notification
 
 
@@ -49,3 +51,27 @@ def notification_mark_read(*, notification: Notification, user) -> Notification:
 def notifications_mark_all_read(*, user) -> int:
     """Mark every unread notification of `user` read; how many were."""
     return Notification.objects.filter(recipient=user).unread().update(read_at=timezone.now())
+def notifications_export(user) -> list[dict]:
+    """The notifications sent to `user`, for their personal-data export."""
+    return [field_values(notification, ["title", "body", "url", "created_at", "read_at"])
+            for notification in Notification.objects.filter(recipient=user)
+            .order_by("created_at")]
+
+
+def notifications_erase(*, user, names: list[str], replacement: str) -> dict[str, int]:
+    """Delete `user`'s notifications, and replace their `names` in those sent to others about
+    them (attendance alerts to staff…) by `replacement`."""
+    deleted = Notification.objects.filter(recipient=user).delete()[0]
+    names = [name for name in dict.fromkeys(names) if name and len(name) >= 3]
+    changed = []
+    if names:
+        mentions = Q()
+        for name in names:
+            mentions |= Q(title__contains=name) | Q(body__contains=name)
+        for notification in Notification.objects.filter(mentions).exclude(recipient=user):
+            for name in names:
+                notification.title = notification.title.replace(name, replacement)
+                notification.body = notification.body.replace(name, replacement)
+            changed.append(notification)
+        Notification.objects.bulk_update(changed, ["title", "body"])
+    return {"notifications_deleted": deleted, "notifications_mentioning": len(changed)}

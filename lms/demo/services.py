@@ -243,16 +243,16 @@ def _seed_people(data: dict, report: SeedReport) -> None:
 # the insertion follow-up, the messages sent, the quality register and funding, the documents.
 DEMO_SEEDS = (
     "lms.demo.groups.cohorts_demo_seed",
-    "lms.progress.demo.progress_demo_seed",
-    "lms.attendance.demo.attendance_demo_seed",
-    "lms.insertion.demo.insertion_demo_seed",
-    "lms.convocations.demo.convocations_demo_seed",
-    "lms.quality.demo.quality_demo_seed",
-    "lms.quality.demo.funding_demo_seed",
-    "certificates.demo.certificates_demo_seed",
-    "lms.surveys.demo.surveys_demo_seed",
+    "lms.demo.seeds.progress.progress_demo_seed",
+    "lms.demo.seeds.attendance.attendance_demo_seed",
+    "lms.demo.seeds.insertion.insertion_demo_seed",
+    "lms.demo.seeds.convocations.convocations_demo_seed",
+    "lms.demo.seeds.quality.quality_demo_seed",
+    "lms.demo.seeds.quality.funding_demo_seed",
+    "lms.demo.seeds.certificates.certificates_demo_seed",
+    "lms.demo.seeds.surveys.surveys_demo_seed",
     # Last: the pack gathers the evidence every seed above made.
-    "lms.auditpack.demo.auditpack_demo_seed",
+    "lms.demo.seeds.auditpack.auditpack_demo_seed",
 )
 
 

@@ -10,9 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from courses.models import TrainingPathPage
 from lms.accounts.fields import PersonNameField
 from lms.accounts.models import User
+from lms.accounts.services import email_taken, is_namesake_refusal
 from lms.accounts.validators import validate_sane_date
 from lms.core.forms import add_service_errors
-from lms.progress.services import email_taken, is_namesake_refusal
 
 from .enums import (
     EXIT_OUTCOMES,
@@ -94,13 +94,17 @@ class PageForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-def learner_choices():
-    """Users who may become trainees: learners, and accounts without any staff role."""
-    return (User.objects.filter(is_active=True)
-            .filter(Q(is_learner=True)
-                    | Q(is_trainer=False, is_insertion_staff=False,
-                                     is_manager=False, is_staff=False, is_superuser=False))
-            .order_by("last_name", "first_name", "pk"))
+def learner_choices(user):
+    """Users who may become trainees: learners, and for a manager also accounts without any
+    role (only a manager makes an account a learner: lms.accounts.services.learner_role_grant)."""
+    people = User.objects.filter(is_active=True)
+    if user.sees_everything:
+        people = people.filter(Q(is_learner=True) | Q(
+            is_trainer=False, is_insertion_staff=False, is_manager=False, is_staff=False,
+            is_superuser=False))
+    else:
+        people = people.filter(is_learner=True)
+    return people.order_by("last_name", "first_name", "pk")
 
 
 class TraineeCreateForm(forms.Form):
@@ -135,9 +139,9 @@ class TraineeCreateForm(forms.Form):
         self.namesakes: list[Namesake] = []
         self.fields["programme"].queryset = programmes
         self.fields["referent"].queryset = referents
-        self.fields["learner"].queryset = learner_choices()
+        self.fields["learner"].queryset = learner_choices(user)
         # Any account the list above offers: choosing it here gives nothing more away.
-        self.fields["namesake"].queryset = learner_choices()
+        self.fields["namesake"].queryset = learner_choices(user)
 
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()

@@ -12,16 +12,17 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lms.accounts.learner_search import namesakes
 from lms.accounts.models import User
 from lms.attendance.enums import AlertKind
 from lms.attendance.models import AttendanceAlert
 from lms.attendance.selectors import AttendanceFigures, counted_marks, figures_by_pair
-from lms.progress.learner_search import namesakes
+from lms.core.data_rights import field_values, who
 from lms.progress.models import CompetenceAssessment, Enrollment
 
 from . import services
 from .enums import ObjectiveCategory, ObstacleCategory, TraineeStatus
-from .models import Contract, Interview, Trainee
+from .models import Contract, Interview, Programme, Trainee
 
 ALERT_DAYS = 30
 PASS_WARNING_DAYS = 60
@@ -543,3 +544,100 @@ def interview_notes_readable(user, interviews: list[Interview], context: str) ->
         notes.update({interview.pk: interview.notes for interview in read
                       if interview.pk in shown})
     return notes
+# Personal data (lms.privacy's export and erasure) ------------------------------------------
+
+def learner_insertion_export(user) -> list[dict]:
+    """A person's records in the insertion programmes, confidential notes included (their
+    right of access covers them), for their personal-data export."""
+    trainees = (Trainee.objects.filter(learner=user)
+                .select_related("programme", "referent", "exit")
+                .prefetch_related("status_changes__changed_by", "contracts",
+                                  "objectives__milestones", "objectives__training_path",
+                                  "obstacles__assessed_by", "interviews__staff",
+                                  "note_accesses__user")
+                .order_by("entry_date"))
+    records = []
+    for trainee in trainees:
+        exit_ = getattr(trainee, "exit", None)
+        records.append({
+            **field_values(trainee, ["entry_date", "pass_iae_number", "pass_iae_start",
+                                     "pass_iae_end", "status", "status_changed_at"]),
+            "programme": trainee.programme.name,
+            "programme_co_financed": trainee.programme.co_financed,
+            "referent": who(trainee.referent),
+            "status_history": [{
+                **field_values(change, ["from_status", "to_status", "changed_on", "reason"]),
+                "changed_by": who(change.changed_by),
+            } for change in trainee.status_changes.all()],
+            "contracts": [field_values(contract, ["kind", "start_date", "end_date",
+                                                  "weekly_hours"])
+                          for contract in trainee.contracts.all()],
+            "plan": [{
+                **field_values(objective, ["category", "title", "target_date", "status",
+                                           "created_at"]),
+                "training_path": (objective.training_path.title
+                                  if objective.training_path else None),
+                "milestones": [field_values(milestone, ["title", "due_date", "done_on"])
+                               for milestone in objective.milestones.all()],
+            } for objective in trainee.objectives.all()],
+            "obstacles": [{
+                **field_values(row, ["category", "severity", "assessed_on", "note"]),
+                "assessed_by": who(row.assessed_by),
+            } for row in trainee.obstacles.all()],
+            "interviews": [{
+                **field_values(interview, ["date", "kind", "notes", "next_steps",
+                                           "created_at"]),
+                "staff": who(interview.staff),
+            } for interview in trainee.interviews.all()],
+            "exit": None if exit_ is None else field_values(
+                exit_, ["date", "category", "outcome", "comment", "planned"]),
+            "note_accesses": [{
+                **field_values(access, ["accessed_at", "context"]), "user": who(access.user),
+            } for access in trainee.note_accesses.all()],
+        })
+    return records
+
+
+def programmes_staffed_by(user) -> list[dict]:
+    return [{"id": pk, "name": name}
+            for pk, name in Programme.objects.filter(staff=user).values_list("pk", "name")]
+
+
+def learner_in_co_financed_programme(user) -> bool:
+    """Whether `user` is a trainee of a co-financed (e.g. ESF) programme: their documents are
+    then kept longer."""
+    return Trainee.objects.filter(learner=user, programme__co_financed=True).exists()
+
+
+def cohorts_with_co_financed_trainees(cohort_ids) -> set[int]:
+    """Of `cohort_ids`, the cohorts one of whose learners is a trainee of a co-financed
+    programme: their attendance sheets are kept as long as that programme requires."""
+    return set(Enrollment.objects.filter(
+        cohort_id__in=cohort_ids, learner__trainee_records__programme__co_financed=True)
+        .values_list("cohort_id", flat=True))
+
+
+# For the apps below insertion (registered by InsertionConfig.ready) ----------------------------
+
+def trainees_followed_by(user):
+    """The ids of the learners an insertion staff member follows (the trainees of their
+    programmes), or None for anyone else (lms.accounts.selectors.learners_in_care_of asks)."""
+    if not user.is_insertion_staff:
+        return None
+    return Trainee.objects.followed_by(user).values("learner_id")
+
+
+def insertion_staff_by_learner(learner_ids) -> dict[int, list[User]]:
+    """Staff of the insertion programmes in which each learner is an active trainee, in two
+    queries: told of the learner's attendance alerts (lms.attendance.alerts)."""
+    pairs = set(Trainee.objects.filter(learner__in=learner_ids, status=TraineeStatus.ACTIVE,
+                                       programme__staff__isnull=False)
+                .values_list("learner_id", "programme__staff"))
+    if not pairs:
+        return {}
+    users = User.objects.filter(is_active=True).in_bulk({user_id for _l, user_id in pairs})
+    staff: dict[int, list[User]] = defaultdict(list)
+    for learner_id, user_id in sorted(pairs):
+        if user_id in users:
+            staff[learner_id].append(users[user_id])
+    return dict(staff)

@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 
-from lms.progress import services as progress_services
+from lms.accounts.services import learner_create, learner_role_grant
+from lms.core.data_rights import ERASED_TEXT
 
 from .enums import ContractKind, ObjectiveStatus, TraineeStatus
 from .models import (
@@ -59,7 +60,7 @@ PROGRAMME_FIELDS = ("name", "start_date", "end_date", "co_financed", "funders")
 
 def _require_manager(by) -> None:
     """Programmes and their staff are a manager's (by=None: a system write, e.g. the demo)."""
-    if by is not None and not (by.is_manager or by.is_superuser):
+    if by is not None and not by.sees_everything:
         raise PermissionDenied(_("Only a manager creates or changes insertion programmes."))
 
 
@@ -125,9 +126,7 @@ def trainee_create(*, programme: Programme, learner, by, entry_date, referent=No
     _require_programme_staff(by, programme)
     if referent is not None and not programme.staff.filter(pk=referent.pk).exists():
         raise ValidationError({"referent": _("The referent must be staff of the programme.")})
-    if not learner.is_learner:
-        learner.is_learner = True
-        learner.save(update_fields=["is_learner"])
+    learner_role_grant(user=learner, by=by)
     trainee = Trainee(programme=programme, learner=learner, referent=referent,
                       entry_date=entry_date, pass_iae_number=pass_iae_number,
                       pass_iae_start=pass_iae_start, pass_iae_end=pass_iae_end)
@@ -144,9 +143,11 @@ def trainee_create_with_learner(*, programme: Programme, by, entry_date, learner
                                 namesake_ok: bool = False, **fields) -> Trainee:
     """The trainee, and first the learner's account when `learner` is None: both or neither.
 
-    The account is made as everywhere else (lms.progress): a username prénom.nom, numbered
-    when taken; no usable password; the email optional, since many trainees have none. Staff
-    then give them a one-time link or QR card (“Give access” on the trainee's page).
+    The account is made as everywhere else (lms.accounts.services.learner_create): a username
+    prénom.nom, numbered when taken; no usable password; the email optional, since many
+    trainees have none. Staff then give them a one-time link or QR card (“Give access” on the
+    trainee's page). An existing account without a learner role becomes a trainee only by a
+    manager's hand (learner_role_grant).
 
     An account with the same names is refused (code "namesake") unless `namesake_ok`, the
     staff member's “This is another person”: the form asks first, but two submissions at once
@@ -154,21 +155,12 @@ def trainee_create_with_learner(*, programme: Programme, by, entry_date, learner
     if learner is None:
         # Checked before the account is made, not only by trainee_create's rollback.
         _require_programme_staff(by, programme)
-        try:
-            learner = progress_services.learner_create(
-                first_name=first_name, last_name=last_name, email=email,
-                namesake_ok=namesake_ok)
-        except ValidationError as error:
-            # Here the person is picked from the list of learners, not enrolled: this page's
-            # words instead of the enrolment form's.
-            taken = getattr(error, "error_dict", {}).get("email", [])
-            if any(item.code == "email_taken" for item in taken):
-                raise ValidationError({"email": ValidationError(
-                    EMAIL_TAKEN, code="email_taken")}) from error
-            if progress_services.is_namesake_refusal(error):
-                raise ValidationError(NAMESAKE_FOUND, code="namesake",
-                                      params=error.error_list[0].params) from error
-            raise
+        # Here the person is picked from the list of learners, not enrolled: this page's
+        # words instead of the enrolment form's.
+        learner = learner_create(first_name=first_name, last_name=last_name, email=email,
+                                 namesake_ok=namesake_ok, by=by,
+                                 email_taken_message=EMAIL_TAKEN,
+                                 namesake_message=NAMESAKE_FOUND)
     return trainee_create(programme=programme, learner=learner, by=by, entry_date=entry_date,
                           **fields)
 
@@ -295,3 +287,40 @@ def exit_record(*, trainee: Trainee, by, date, category, outcome, comment: str =
         trainee_set_status(trainee=trainee, status=TraineeStatus.EXITED, by=by,
                            reason=str(exit_), on=date)
     return exit_
+
+
+# Personal data (lms.privacy's export and erasure) ------------------------------------------
+
+# NoteAccess.context of a reading of the notes by a personal-data export.
+EXPORT_CONTEXT = "personal data export"
+
+
+def notes_export_log(*, learner, by) -> None:
+    """A personal-data export asked by staff (`by`) reads the confidential notes about
+    `learner`: logged like any other reading."""
+    NoteAccess.objects.bulk_create([
+        NoteAccess(trainee=trainee, user=by, context=EXPORT_CONTEXT)
+        for trainee in Trainee.objects.filter(learner=learner)
+    ])
+
+
+def learner_insertion_erase(*, learner) -> dict[str, int]:
+    """The identifying and free text of a person's insertion follow-up: PASS IAE number,
+    reasons, plan titles, obstacle notes, interview notes, exit comments. Dates, statuses,
+    contracts, levels and outcomes stay for the figures owed to funders."""
+    trainees = Trainee.objects.filter(learner=learner)
+    return {
+        "trainee_records": trainees.update(pass_iae_number=""),
+        "trainee_status_reasons": TraineeStatusChange.objects.filter(
+            trainee__in=trainees).exclude(reason="").update(reason=""),
+        "plan_objectives": PlanObjective.objects.filter(trainee__in=trainees).update(
+            title=ERASED_TEXT),
+        "milestones": Milestone.objects.filter(objective__trainee__in=trainees).update(
+            title=ERASED_TEXT),
+        "obstacle_notes": ObstacleAssessment.objects.filter(trainee__in=trainees)
+        .exclude(note="").update(note=""),
+        "interview_notes": Interview.objects.filter(trainee__in=trainees).update(
+            notes="", next_steps=""),
+        "exit_comments": Exit.objects.filter(trainee__in=trainees).exclude(comment="")
+        .update(comment=""),
+    }

@@ -9,6 +9,23 @@ from django.utils.translation import gettext as _
 
 from courses.models import LessonPage, ModulePage
 
+from .models import CompetenceAssessment
+
+
+def current_levels(learner, competence_ids=None) -> dict[int, int]:
+    """A learner's validated level per competence: the latest validation wins."""
+    rows = CompetenceAssessment.objects.filter(learner=learner).validations()
+    if competence_ids is not None:
+        rows = rows.filter(competence_id__in=competence_ids)
+    levels: dict[int, int] = {}
+    for competence_id, level in rows.order_by("assessed_on", "created_at").values_list(
+        "competence_id", "level"
+    ):
+        levels[competence_id] = level
+    return levels
+
+
+
 # The attendance app plugs its figures in here (`register_attendance`, from its AppConfig.ready):
 # a function taking enrolments and returning {enrolment id: (rate %, hours attended)} in a fixed
 # number of queries. Until it does, or without marked sessions, both are unknown (None).
@@ -104,8 +121,6 @@ def completion_missing(*, path, required_modules, done: set[int],
 
 
 def completion_check(enrollment) -> CompletionReport:
-    from .selectors import current_levels
-
     path = enrollment.path
     report = CompletionReport()
     done = completed_lesson_ids(enrollment.learner, path)

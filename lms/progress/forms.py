@@ -12,11 +12,11 @@ from django.utils.translation import ngettext_lazy
 
 from courses.referential import MAX_LEVEL, MIN_LEVEL
 from lms.accounts.fields import PersonNameField
+from lms.accounts.learner_search import MAX_QUERY_LENGTH, MAX_RESULTS, namesakes
+from lms.accounts.services import EMAIL_TAKEN, NAMESAKE_FOUND, email_taken
 from lms.accounts.validators import validate_sane_date
 
 from .enums import AssessmentMethod
-from .learner_search import MAX_QUERY_LENGTH, MAX_RESULTS, namesakes
-from .services import EMAIL_TAKEN, NAMESAKE_FOUND, email_taken
 
 # type="date" inputs only take ISO dates, whatever the language of the page.
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

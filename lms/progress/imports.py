@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from lms.accounts.usernames import USERNAME_MAX, taken_usernames, username_base, username_pick
 from lms.accounts.validators import SANE_DATE_MAX, SANE_DATE_MIN, validate_person_name
 from lms.cohorts.models import Cohort
 
@@ -29,7 +30,6 @@ from .enums import EnrollmentSource
 from .models import Enrollment, EnrollmentStatusChange
 from .perms import paths_managed_by
 from .services import OPEN_STATUSES, enrollment_create, enrollment_move, membership_set_start
-from .usernames import USERNAME_MAX, taken_usernames, username_base, username_pick
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000

@@ -6,22 +6,10 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from courses.models import LessonPage, ModuleCompetence, ModulePage
+from lms.core.data_rights import field_values, who
 
 from .enums import AssessmentKind
-from .models import CompetenceAssessment, LessonCompletion
-
-
-def current_levels(learner, competence_ids=None) -> dict[int, int]:
-    """A learner's validated level per competence: the latest validation wins."""
-    rows = CompetenceAssessment.objects.filter(learner=learner).validations()
-    if competence_ids is not None:
-        rows = rows.filter(competence_id__in=competence_ids)
-    levels: dict[int, int] = {}
-    for competence_id, level in rows.order_by("assessed_on", "created_at").values_list(
-        "competence_id", "level"
-    ):
-        levels[competence_id] = level
-    return levels
+from .models import CompetenceAssessment, Enrollment, LessonCompletion, QuizAttempt
 
 
 def latest_levels_by_kind(learners, competence_ids) -> dict[tuple[int, int, str], int]:
@@ -240,3 +228,53 @@ def learner_progress(learner, enrollments=None, *, with_rule=False) -> list[Path
             missing=missing,
         ))
     return result
+
+
+def learner_progress_export(user) -> dict:
+    """A learner's enrolments (with their history), lessons completed, quiz attempts and
+    competence assessments, for their personal-data export."""
+    enrollments = (Enrollment.objects.filter(learner=user)
+                   .select_related("path", "cohort", "enrolled_by")
+                   .prefetch_related("status_changes__changed_by").order_by("enrolled_at"))
+    assessments = (CompetenceAssessment.objects.filter(learner=user)
+                   .select_related("competence", "path", "assessed_by")
+                   .order_by("assessed_on", "pk"))
+    return {
+        "enrollments": [{
+            **field_values(enrollment, ["id", "status", "source", "enrolled_at",
+                                        "status_changed_at", "completed_at"]),
+            "path": enrollment.path.title,
+            "cohort": enrollment.cohort.name if enrollment.cohort else None,
+            "enrolled_by": who(enrollment.enrolled_by),
+            "status_history": [{
+                **field_values(change, ["from_status", "to_status", "changed_at", "note"]),
+                "changed_by": who(change.changed_by),
+            } for change in enrollment.status_changes.all()],
+        } for enrollment in enrollments],
+        "lesson_completions": [
+            {**field_values(completion, ["completed_at", "source"]),
+             "lesson": completion.lesson.title, "lesson_id": completion.lesson_id}
+            for completion in LessonCompletion.objects.filter(learner=user)
+            .select_related("lesson").order_by("completed_at")],
+        "quiz_attempts": [
+            {**field_values(attempt, ["block_id", "score", "pass_mark", "passed", "answers",
+                                      "submitted_at"]),
+             "lesson": attempt.lesson.title, "lesson_id": attempt.lesson_id}
+            for attempt in QuizAttempt.objects.filter(learner=user)
+            .select_related("lesson").order_by("submitted_at")],
+        "competence_assessments": [{
+            **field_values(row, ["kind", "level", "method", "evidence", "assessed_on",
+                                 "created_at"]),
+            "competence": f"{row.competence.code} {row.competence.name}",
+            "path": row.path.title if row.path else None,
+            "assessed_by": who(row.assessed_by),
+        } for row in assessments],
+    }
+
+
+def learners_trained_by(user):
+    """The ids of the learners a trainer follows (their cohorts and paths), or None for
+    anyone else (lms.accounts.selectors.learners_in_care_of asks)."""
+    if not user.is_trainer:
+        return None
+    return Enrollment.objects.visible_to(user).values("learner_id")

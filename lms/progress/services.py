@@ -1,18 +1,16 @@
 """Writes of learner progress. Views, serializers and imports call these, never the ORM."""
 
 import datetime
-import hashlib
 from dataclasses import dataclass, field
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from courses.models import LessonPage, TrainingPathPage
+from lms.accounts.services import learner_create, learner_role_grant
 from lms.cohorts.services import cohort_seat_check
 
 from .completion import completion_check
@@ -23,7 +21,6 @@ from .enums import (
     EnrollmentSource,
     EnrollmentStatus,
 )
-from .learner_search import fold, namesakes
 from .models import (
     CohortMembership,
     CompetenceAssessment,
@@ -34,7 +31,6 @@ from .models import (
 )
 from .perms import can_manage_cohort, can_manage_path
 from .signals import learner_placed
-from .usernames import unique_username
 
 # Sent once when an enrolment becomes completed; the documents app listens to it.
 path_completed = Signal()  # kwargs: enrollment
@@ -169,17 +165,9 @@ def enrollment_create(*, learner, path: TrainingPathPage, source: EnrollmentSour
     the learner is expected at its sessions from `joined_on` (the day of enrolment by
     default).
 
-    Enrolling an account that holds no learner role gives it one: only a manager may do that
-    to someone else's account (a trainer could otherwise draw a colleague's or a manager's
-    account into their cohort)."""
-    if not learner.is_learner and by is not None and by.pk != learner.pk and not (
-            by.sees_everything):
-        raise ValidationError({"learner": ValidationError(
-            _("%(name)s is not a learner: only a manager can enrol this account.")
-            % {"name": learner}, code="not_a_learner")})
-    if not learner.is_learner:
-        learner.is_learner = True
-        learner.save(update_fields=["is_learner"])
+    Enrolling an account that holds no learner role gives it one, which only a manager may
+    do to someone else's account (lms.accounts.services.learner_role_grant)."""
+    learner_role_grant(user=learner, by=by)
     existing = Enrollment.objects.filter(learner=learner, path=path).first()
     if existing:
         return existing, False
@@ -300,100 +288,6 @@ def enroll_many(*, learners, path: TrainingPathPage, by, cohort=None, joined_on=
     return batch
 
 
-EMAIL_TAKEN = gettext_lazy(
-    "An account already uses this email address: search for this person and enrol them "
-    "instead of creating a second account.")
-
-
-def email_taken(email: str) -> bool:
-    return get_user_model().objects.filter(email__iexact=email.strip()).exists()
-
-
-# The enrolment form's words (lms.progress.forms.NewLearnerForm), for when its check was raced.
-NAMESAKE_FOUND = ngettext_lazy(
-    "An account already has this name. If it is this person, enrol them from the search; "
-    "otherwise tick “This is another person” and create again.",
-    "%(count)d accounts already have this name. If one of them is this person, enrol them "
-    "from the search; otherwise tick “This is another person” and create again.", "count")
-
-def is_namesake_refusal(error: ValidationError) -> bool:
-    """Whether `error` is `learner_create`'s refusal of an account whose names are taken."""
-    return not hasattr(error, "error_dict") and any(
-        item.code == "namesake" for item in error.error_list)
-
-
-# First key of this project's two-key PostgreSQL advisory locks on learners' names.
-_NAME_LOCK_CLASS = 0x4C4E  # "LN"
-
-
-def _lock_name(*, first_name: str, last_name: str) -> None:
-    """Make creations of accounts with the same names wait for each other until the current
-    transaction ends, so that the namesake check after it sees an account made meanwhile.
-
-    The forms check namesakes before the service's transaction starts: two quick submissions
-    (a double click, a resubmission) both pass, and without an email no unique constraint
-    stops the second account. The key is the names folded as `namesakes` compares them, with
-    only letters and digits kept so that spacing, hyphens and apostrophes cannot tell two
-    namesakes apart; names hashed alike only wait for each other. SQLite runs one writer at a
-    time already, and has no such lock."""
-    if connection.vendor != "postgresql":
-        return
-    key = "|".join("".join(char for char in fold(name) if char.isalnum())
-                   for name in (first_name, last_name))
-    digest = hashlib.blake2b(key.encode(), digest_size=4).digest()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)",
-                       [_NAME_LOCK_CLASS, int.from_bytes(digest, "big", signed=True)])
-
-
-@transaction.atomic  # holds the name's lock until the caller's transaction ends
-def learner_create(*, first_name: str, last_name: str, email: str = "", phone: str = "",
-                   birth_date=None, namesake_ok: bool = False):
-    """A learner's account without a usable password, like those of the CSV import, with a
-    username made from their names the same way. An email address already used by another
-    account is refused: that person is to be enrolled, not created twice.
-
-    With `namesake_ok` false, an active learner with the same names (`namesakes`) is refused
-    too (code "namesake"): the staff member has not confirmed that this is another person.
-    Checked under a lock on the names, so that two creations at once make one account."""
-    User = get_user_model()
-    email = User.objects.normalize_email(email.strip()) if email.strip() else ""
-    if email and email_taken(email):
-        raise ValidationError({"email": ValidationError(EMAIL_TAKEN, code="email_taken")})
-    learner = User(first_name=first_name.strip(), last_name=last_name.strip(), email=email,
-                   phone=phone.strip(), birth_date=birth_date, is_learner=True)
-    missing = {name: ValidationError(_("This field is required."), code="required")
-               for name in ("first_name", "last_name") if not getattr(learner, name)}
-    if missing:
-        raise ValidationError(missing)
-    if not namesake_ok:
-        _lock_name(first_name=learner.first_name, last_name=learner.last_name)
-        found = namesakes(first_name=learner.first_name, last_name=learner.last_name)
-        if found:
-            raise ValidationError(NAMESAKE_FOUND, code="namesake",
-                                  params={"count": len(found)})
-    learner.set_unusable_password()
-    attempts_left = 3
-    while True:
-        learner.username = unique_username(first_name=learner.first_name,
-                                           last_name=learner.last_name, email=email)
-        learner.full_clean(validate_unique=False, validate_constraints=False)
-        try:
-            with transaction.atomic():
-                learner.save(force_insert=True)
-        except IntegrityError:
-            if email and email_taken(email):  # an account made with it meanwhile
-                raise ValidationError(
-                    {"email": ValidationError(EMAIL_TAKEN, code="email_taken")}) from None
-            # Someone took the same username meanwhile: pick again.
-            attempts_left -= 1
-            if not attempts_left:
-                raise
-            learner.pk = None
-        else:
-            return learner
-
-
 @transaction.atomic
 def learner_create_and_enroll(*, first_name: str, last_name: str, path: TrainingPathPage, by,
                               cohort=None, email: str = "", phone: str = "",
@@ -403,7 +297,8 @@ def learner_create_and_enroll(*, first_name: str, last_name: str, path: Training
     names is refused unless `namesake_ok` (see `learner_create`)."""
     _enrollment_scope_check(by=by, path=path, cohort=cohort)
     learner = learner_create(first_name=first_name, last_name=last_name, email=email,
-                             phone=phone, birth_date=birth_date, namesake_ok=namesake_ok)
+                             phone=phone, birth_date=birth_date, namesake_ok=namesake_ok,
+                             by=by)
     enrollment, _created = enrollment_create(learner=learner, path=path,
                                              source=EnrollmentSource.STAFF, by=by,
                                              cohort=cohort, joined_on=joined_on)
@@ -532,3 +427,17 @@ def assessment_record(*, learner, competence, kind: AssessmentKind, level: int, 
                                                         status__in=OPEN_STATUSES):
                 enrollment_refresh_completion(enrollment=enrollment)
     return assessment
+
+
+# Personal data (lms.privacy's erasure) ------------------------------------------------------
+
+def learner_progress_erase(*, user) -> dict[str, int]:
+    """The free text of a learner's progress: quiz answers, assessment evidence, notes of
+    status changes. Enrolments, completions and levels stay, without it, for the figures."""
+    return {
+        "quiz_attempts": QuizAttempt.objects.filter(learner=user).update(answers={}),
+        "competence_assessments": CompetenceAssessment.objects.filter(learner=user)
+        .exclude(evidence="").update(evidence=""),
+        "enrollment_status_notes": EnrollmentStatusChange.objects.filter(
+            enrollment__learner=user).exclude(note="").update(note=""),
+    }

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "lms.quality",
     "lms.auditpack",
     "lms.surveys",
+    "lms.privacy",
     "certificates",
     "courses",
     "wagtail.contrib.forms",
@@ -103,7 +104,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
-                "lms.core.context_processors.navigation",
+                "courses.context_processors.navigation",
             ],
         },
     },
@@ -238,13 +239,17 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Also run by a thread of every worker (lms.auditpack.tasks), as the documents' sweep.
     "audit-packs-redispatch-stale": {
-        "task": "lms.auditpack.tasks.audit_packs_redispatch_stale",
+        "task": "lms.auditpack.tasks.audit_packs_redispatch_stale_task",
         "schedule": 15.0,  # lms.auditpack.services.SWEEP_EVERY
         "options": {"expires": 15.0},
     },
     "documents-remove-orphans": {
         "task": "certificates.tasks.documents_remove_orphans",
         "schedule": crontab(minute=17),
+    },
+    "privacy-retention-purge": {
+        "task": "lms.privacy.tasks.retention_purge_task",
+        "schedule": crontab(hour=3, minute=40),
     },
 }
 
@@ -338,6 +343,9 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
 # login in AccessLog; none keeps a password (axes masks it in the stored POST data), and the
 # log lines mask usernames and addresses (AXES_SENSITIVE_PARAMETERS' default).
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# Login records (axes' logs and counts) older than this are deleted every night
+# (lms.privacy.retention): the CNIL recommends keeping access logs six months to a year.
+LOGIN_RECORDS_RETENTION_DAYS = env.int("LOGIN_RECORDS_RETENTION_DAYS", default=180)
 
 # Check-in codes a learner may try per session (django-ratelimit, keyed on the learner).
 CHECKIN_ATTEMPTS_RATE = env("CHECKIN_ATTEMPTS_RATE", default="10/10m")

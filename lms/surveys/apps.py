@@ -8,4 +8,4 @@ class SurveysConfig(AppConfig):
     verbose_name = _("Satisfaction surveys")
 
     def ready(self):
-        from . import receivers  # noqa: F401
+        from . import receivers, tasks  # noqa: F401 (signal receivers; tasks registered)

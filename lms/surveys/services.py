@@ -31,11 +31,12 @@ LINK_PLACEHOLDER = "[lien personnel]"
 
 
 def _enqueue_send(invitation_id: int, *, reminder: bool = False) -> None:
-    from . import tasks
+    from lms.celery import app
 
     def send():
         try:
-            tasks.invitation_send_task.delay(invitation_id, reminder)
+            # By its registered name: tasks import this module, not the other way round.
+            app.tasks["lms.surveys.tasks.invitation_send_task"].delay(invitation_id, reminder)
         except Exception:  # the invitation is committed; the daily scan sends it later
             logger.exception("Survey invitation %s not queued", invitation_id)
 

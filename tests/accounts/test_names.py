@@ -9,10 +9,10 @@ from django.core.exceptions import ValidationError
 from django.forms import modelform_factory
 from django.urls import reverse
 
+from lms.accounts import services as accounts_services
 from lms.accounts.models import User
+from lms.accounts.usernames import username_base
 from lms.accounts.validators import person_name_normalize, validate_person_name
-from lms.progress import services as progress
-from lms.progress.usernames import username_base
 from tests.accounts.factories import LearnerFactory
 
 NFD = lambda text: unicodedata.normalize("NFD", text)  # noqa: E731
@@ -59,7 +59,7 @@ def test_a_model_form_refuses_a_reversed_name():
 @pytest.mark.django_db
 def test_the_learner_service_refuses_a_reversed_name():
     with pytest.raises(ValidationError) as error:
-        progress.learner_create(first_name="Lucie\u2067", last_name="Martin")
+        accounts_services.learner_create(first_name="Lucie\u2067", last_name="Martin")
     assert "first_name" in error.value.error_dict
     assert not User.objects.filter(last_name="Martin").exists()
 
@@ -67,9 +67,9 @@ def test_the_learner_service_refuses_a_reversed_name():
 @pytest.mark.django_db
 def test_the_same_name_check_sees_decomposed_names():
     existing = LearnerFactory(first_name=NFD("Zoé"), last_name=NFD("Bénard"))
-    found = progress.namesakes(first_name="Zoé", last_name="Bénard")
+    found = accounts_services.namesakes(first_name="Zoé", last_name="Bénard")
     assert existing in found
-    found = progress.namesakes(first_name=NFD("Zoé"), last_name=NFD("Bénard"))
+    found = accounts_services.namesakes(first_name=NFD("Zoé"), last_name=NFD("Bénard"))
     assert existing in found
 
 

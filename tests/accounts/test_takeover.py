@@ -212,3 +212,32 @@ def test_an_import_by_a_trainer_refuses_a_non_learner_row_and_imports_nothing(
     assert not colleague.is_learner
     # A manager may.
     assert imports.build_preview(text=text, user=manager).is_valid
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["is_trainer", None])
+def test_insertion_staff_cannot_make_an_account_without_a_learner_role_a_trainee(
+        staff, programme, manager, role):
+    """One rule for every way of making a learner (lms.accounts.services.learner_role_grant):
+    insertion staff may not draw a role-less or staff account into their programme (then give
+    it an access link); a manager may, if it holds no staff role."""
+    from django.core.exceptions import ValidationError
+
+    from lms.insertion import services as insertion
+    from lms.insertion.forms import learner_choices
+    from tests.accounts.factories import UserFactory
+
+    person = UserFactory(**({role: True} if role else {}))
+    with pytest.raises(ValidationError) as error:
+        insertion.trainee_create(programme=programme, learner=person, by=staff,
+                                 entry_date=datetime.date(2026, 3, 2))
+    assert error.value.error_dict["learner"][0].code == "not_a_learner"
+    person.refresh_from_db()
+    assert not person.is_learner and not person.trainee_records.exists()
+    assert person not in learner_choices(staff)
+    if role is None:
+        assert person in learner_choices(manager)
+        insertion.trainee_create(programme=programme, learner=person, by=manager,
+                                 entry_date=datetime.date(2026, 3, 2))
+        person.refresh_from_db()
+        assert person.is_learner

@@ -31,7 +31,7 @@ def test_many_accounts_may_have_no_email():
 def test_an_account_made_meanwhile_with_the_same_email_is_a_form_error(monkeypatch):
     """Between the check and the insert, another request creates an account with the
     address: the database refuses, and the staff member gets the usual error, not a 500."""
-    from lms.progress import services
+    from lms.accounts import services
 
     LearnerFactory(email="a.said@exemple.fr")
     real_check = services.email_taken

@@ -10,7 +10,7 @@ from courses.enums import PathKind
 from lms.attendance import alerts
 from lms.attendance.enums import AlertKind
 from lms.attendance.models import Attendance, AttendanceAlert, AttendanceSettings, AttendanceStatus
-from lms.attendance.tasks import attendance_alerts_scan
+from lms.attendance.tasks import attendance_alerts_scan_task
 from lms.core.models import Notification
 from lms.progress.enums import EnrollmentStatus
 from tests.accounts.factories import LearnerFactory, TrainerFactory, UserFactory
@@ -249,8 +249,8 @@ def test_insertion_staff_of_the_learners_programme_are_told(
     history(cohort, learner, ["absent"] * 3, statuses)
     alerts.attendance_alerts_scan()
     assert sorted(email.to[0] for email in mail.outbox) == sorted([trainer.email, staff.email])
-    assert alerts.insertion_staff_for(learner) == [staff]
-    assert alerts.insertion_staff_for(LearnerFactory()) == []
+    assert alerts.followers_of(learner) == [staff]
+    assert alerts.followers_of(LearnerFactory()) == []
 
 
 # --- Task and query count --------------------------------------------------------------------
@@ -259,10 +259,10 @@ def test_insertion_staff_of_the_learners_programme_are_told(
 @pytest.mark.django_db
 def test_the_task_runs_through_celery(enrollment, cohort, learner, config, statuses):
     history(cohort, learner, ["absent"] * 3, statuses)
-    result = attendance_alerts_scan.delay()
+    result = attendance_alerts_scan_task.delay()
     assert result.get() == 1
     assert len(mail.outbox) == 1
-    assert attendance_alerts_scan.delay().get() == 0
+    assert attendance_alerts_scan_task.delay().get() == 0
     assert len(mail.outbox) == 1
 
 

@@ -358,7 +358,7 @@ def test_entries_chained_before_the_signature_hash_still_verify(open_session, gr
 
 def test_an_erasure_is_chained_and_the_sheet_stays_intact(open_session, group, trainer,
                                                           manager):
-    from lms.core.personal_data import personal_data_erase
+    from lms.privacy.erasure import personal_data_erase
 
     arnaud = group[0]
     services.roll_call_save(session=open_session, by=trainer,

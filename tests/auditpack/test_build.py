@@ -158,7 +158,7 @@ def test_the_broker_down_leaves_the_pack_pending_for_the_sweep(cohort, manager, 
     def down(*args, **kwargs):
         raise OperationalError("broker down")
 
-    monkeypatch.setattr(tasks.audit_pack_build, "delay", down)
+    monkeypatch.setattr(tasks.audit_pack_build_task, "delay", down)
     pack = request(by=manager, cohort=cohort)
     assert pack.status == PackStatus.PENDING and pack.dispatched_at == services.NEVER_SENT
 
@@ -203,7 +203,7 @@ def test_erasing_a_learner_forgets_the_packs_holding_them(enrollment, manager, p
 
 
 def test_the_demo_holds_one_ready_pack_of_its_richest_group(evidence, manager, path):
-    from lms.auditpack.demo import auditpack_demo_seed
+    from lms.demo.seeds.auditpack import auditpack_demo_seed
     from tests.cohorts.factories import CohortFactory
 
     CohortFactory(path=path)  # an empty group, not the one shown

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 from certificates import services
 from certificates.enums import DocumentKind, DocumentStatus
 from certificates.models import Document
-from lms.core.personal_data import personal_data_erase
+from lms.privacy.erasure import personal_data_erase
 from tests.accounts.factories import TrainerFactory
 from tests.attendance.factories import SessionFactory
 

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from certificates import services
 from certificates.enums import DocumentKind, DocumentStatus
 from certificates.models import Document
-from certificates.tasks import document_render
+from certificates.tasks import document_render_task
 from tests.accounts.factories import LearnerFactory
 from tests.celery_worker import REDIS_URL, celery_worker, wait_for
 from tests.documents_setup import attended_session, forget_locked_session
@@ -52,7 +52,7 @@ def test_duplicate_deliveries_to_two_workers_issue_one_document(completed, train
         document = services.document_request(kind=DocumentKind.CERTIFICATE, by=trainer,
                                              enrollment=completed)
         for _ in range(4):  # retries, double clicks, redeliveries
-            document_render.delay(document.pk)
+            document_render_task.delay(document.pk)
         wait_for(lambda: issued(document.pk))
         first = Document.objects.get(pk=document.pk)
         # Every message consumed: those delivered while the first render held its lease, and

@@ -85,7 +85,7 @@ EXPORTS = {
     "quality:improvements_export_xlsx": (_quality_register, {}),
     "quality:bpf_export_csv": (_bpf_world, {"annee": "2025"}),
     "quality:bpf_export_xlsx": (_bpf_world, {"annee": "2025"}),
-    # Not a spreadsheet: the personal data of one person as JSON (lms.core.personal_data).
+    # Not a spreadsheet: the personal data of one person as JSON (lms.privacy.export).
     "personal_data:export": None,
 }
 

@@ -86,26 +86,42 @@ def test_lesson_page_renders_every_block_without_the_answers(client, lesson):
         assert leak not in html
 
 
+def quiz_url(lesson) -> str:
+    return f"/suivi/lecons/{lesson.pk}/quiz/"
+
+
 @pytest.mark.django_db
 def test_quiz_is_scored_on_the_server(client, lesson):
-    response = client.post(lesson.url, {"quiz": "quiz-1", "q0": "0", "q1": ["1", "2"]})
+    response = client.post(quiz_url(lesson), {"quiz": "quiz-1", "q0": "0", "q1": ["1", "2"]})
     assert response.status_code == 200
     result = next(r for _block, r in response.context["body_blocks"] if r)
     assert result.score == 100 and result.passed
     html = response.content.decode()
     assert "100" in html and "L&#x27;arobase sépare" in html
 
-    response = client.post(lesson.url, {"quiz": "quiz-1", "q0": "1", "q1": "1"})
+    response = client.post(quiz_url(lesson), {"quiz": "quiz-1", "q0": "1", "q1": "1"})
     result = next(r for _block, r in response.context["body_blocks"] if r)
     assert result.score == 0 and not result.passed
 
 
 @pytest.mark.django_db
 def test_quiz_ignores_garbage_answers(client, lesson):
-    response = client.post(lesson.url, {"quiz": "quiz-1", "q0": "abc", "qx": "1", "q9": "7"})
+    response = client.post(quiz_url(lesson),
+                           {"quiz": "quiz-1", "q0": "abc", "qx": "1", "q9": "7"})
     assert response.status_code == 200
     result = next(r for _block, r in response.context["body_blocks"] if r)
     assert result.score == 0
+
+
+@pytest.mark.django_db
+def test_the_lesson_page_only_reads(client, lesson):
+    """Quiz answers go to lms.progress: the page itself takes no POST."""
+    response = client.post(lesson.url, {"quiz": "quiz-1", "q0": "0"})
+    assert response.status_code == 405
+    html = client.get(lesson.url).content.decode()
+    assert f'action="{quiz_url(lesson)}#quiz-section-quiz-1"' in html
+    assert client.post(quiz_url(lesson), {"quiz": "no-such-quiz"}).status_code == 404
+    assert client.get(quiz_url(lesson)).url == lesson.url
 
 
 @pytest.mark.django_db

@@ -1,5 +1,5 @@
 """“New trainee” with a learner who has no account yet: the account is made as everywhere else
-(prénom.nom, numbered when taken; lms.progress.usernames), the email is optional since many
+(prénom.nom, numbered when taken; lms.accounts.usernames), the email is optional since many
 trainees have none, an email already used by any account is refused with a form error, and
 only the staff of the programme (or a manager) may do it."""
 

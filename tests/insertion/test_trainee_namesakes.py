@@ -1,6 +1,6 @@
 """“New trainee” when an account already has the new learner's name: with the email optional, a
 second account for the same person would otherwise slip through. As on the enrolment form
-(lms.progress.learner_search.namesakes: same first and last names, accents and capitals aside),
+(lms.accounts.learner_search.namesakes: same first and last names, accents and capitals aside),
 nothing is saved at once: the accounts are shown — only what this staff member may see — to be
 chosen instead, or the staff member ticks “This is another person”."""
 
@@ -12,10 +12,10 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
+from lms.accounts import services as accounts_services
 from lms.accounts.models import User
 from lms.insertion import services
 from lms.insertion.models import Trainee
-from lms.progress import services as progress_services
 from tests.accounts.factories import LearnerFactory, ManagerFactory, TrainerFactory
 from tests.insertion.factories import InsertionStaffFactory, ProgrammeFactory, TraineeFactory
 from tests.progress.concurrency import created_twice_at_once
@@ -256,7 +256,7 @@ def test_the_warning_page_has_a_fixed_query_count(logged_in, staff, programme,
 # --- Two submissions at once -----------------------------------------------------------------
 # A double click or a resubmission: both pass the form's check before either is saved, and
 # without an email no unique constraint stops the second account. The service checks again,
-# under a lock on the names (lms.progress.services.learner_create).
+# under a lock on the names (lms.accounts.services.learner_create).
 
 def create(staff, programme, **values) -> Trainee:
     values = {"first_name": "Awa", "last_name": "Diallo", **values}
@@ -270,7 +270,7 @@ def test_the_service_refuses_a_second_account_with_the_same_name(staff, programm
     before = (User.objects.count(), Trainee.objects.count())
     with pytest.raises(ValidationError) as refused:
         create(staff, programme, first_name=" awa ", last_name="DIALLO")
-    assert progress_services.is_namesake_refusal(refused.value)
+    assert accounts_services.is_namesake_refusal(refused.value)
     # The form's words on this page, not the enrolment form's.
     [message] = refused.value.messages
     assert message.startswith("Un compte porte déjà ce nom. S'il s'agit de cette personne, "

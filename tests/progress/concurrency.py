@@ -1,5 +1,5 @@
 """Two learner creations at once, for the tests of the same-name lock
-(lms.progress.services.learner_create) through each page's service."""
+(lms.accounts.services.learner_create) through each page's service."""
 
 import threading
 import time
@@ -9,7 +9,7 @@ from unittest import mock
 
 from django.core.exceptions import ValidationError
 
-from lms.progress import services
+from lms.accounts import services
 
 
 def created_twice_at_once(create: Callable[[], str]) -> list[str]:

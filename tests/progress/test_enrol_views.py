@@ -11,10 +11,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.urls import reverse
 
+from lms.accounts import services as accounts_services
+from lms.accounts.learner_search import MAX_RESULTS, fold, learners_matching
 from lms.accounts.models import User
 from lms.progress import services
 from lms.progress.enums import EnrollmentSource, EnrollmentStatus
-from lms.progress.learner_search import MAX_RESULTS, fold, learners_matching
 from lms.progress.models import Enrollment
 from tests.accounts.factories import LearnerFactory, TrainerFactory, UserFactory
 from tests.cohorts.factories import CohortFactory
@@ -449,7 +450,7 @@ def test_new_usernames_follow_the_csv_import(client, path, cohort, manager):
     response = client.post(path_enrol_url(path), new_learner(cohort=""))
     assert response.status_code == 302
     assert User.objects.get(first_name="Jeanne", last_name="Kerbrat").username == "jeanne.kerbrat3"
-    learner = services.learner_create(first_name="Мария", last_name="Иванова",
+    learner = accounts_services.learner_create(first_name="Мария", last_name="Иванова",
                                       email="maria.i@exemple.fr")
     assert learner.username == "maria-i"
 
@@ -467,7 +468,7 @@ def test_an_email_already_used_is_refused_with_a_way_to_find_its_account(client,
     assert 'aria-describedby="new-email_error"' in response.text
     assert not User.objects.filter(last_name="Kerbrat").exists()
     with pytest.raises(ValidationError) as refused:
-        services.learner_create(first_name="A", last_name="B", email="A.SAID@exemple.fr")
+        accounts_services.learner_create(first_name="A", last_name="B", email="A.SAID@exemple.fr")
     assert refused.value.error_dict["email"][0].code == "email_taken"
 
 
@@ -499,7 +500,7 @@ def test_the_service_refuses_a_second_account_with_the_same_name(path, cohort, t
     first = create()
     with pytest.raises(ValidationError) as refused:
         create(first_name="JEANNE ", last_name="kerbrat")
-    assert services.is_namesake_refusal(refused.value)
+    assert accounts_services.is_namesake_refusal(refused.value)
     assert refused.value.messages[0].startswith("Un compte porte déjà ce nom")
     assert list(User.objects.filter(last_name__iexact="kerbrat")) == [first.learner]
     assert Enrollment.objects.filter(path=path).count() == 1

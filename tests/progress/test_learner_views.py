@@ -136,7 +136,8 @@ def test_marking_without_enrolment_shows_a_message_not_an_error(client, learner,
 def test_quiz_on_the_lesson_page_is_recorded_for_an_enrolled_learner(client, enrollment,
                                                                       lesson):
     client.force_login(enrollment.learner)
-    client.post(lesson.url, {"quiz": "quiz-1", "q0": "0", "q1": ["1", "2"]})
+    client.post(f"/suivi/lecons/{lesson.pk}/quiz/",
+                {"quiz": "quiz-1", "q0": "0", "q1": ["1", "2"]})
     assert LessonCompletion.objects.filter(learner=enrollment.learner, lesson=lesson).exists()
     enrollment.refresh_from_db()
     assert enrollment.status == EnrollmentStatus.COMPLETED

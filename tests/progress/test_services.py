@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from courses.models import Competence, PathCompetenceRequirement
 from lms.progress import completion, services
+from lms.progress.completion import current_levels
 from lms.progress.enums import (
     AssessmentKind,
     AssessmentMethod,
@@ -12,7 +13,6 @@ from lms.progress.enums import (
     EnrollmentStatus,
 )
 from lms.progress.models import CompetenceAssessment, Enrollment, LessonCompletion, QuizAttempt
-from lms.progress.selectors import current_levels
 from tests.accounts.factories import LearnerFactory, TrainerFactory
 from tests.courses.factories import LessonFactory, ModuleFactory, lesson_body
 

@@ -200,7 +200,7 @@ def test_exports_follow_the_filters(manager_client):
 
 
 def test_the_demo_holds_a_closed_complaint_and_its_improvement(db):
-    from lms.quality.demo import quality_demo_seed
+    from lms.demo.seeds.quality import quality_demo_seed
 
     assert quality_demo_seed(today=D(2026, 6, 1)) is True
     assert quality_demo_seed(today=D(2026, 6, 1)) is False  # idempotent

@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from lms.demo.seeds.surveys import surveys_demo_seed
 from lms.surveys import services
-from lms.surveys.demo import surveys_demo_seed
 from lms.surveys.enums import SurveyKind
 from lms.surveys.evidence import survey_evidence
 from lms.surveys.models import Survey, SurveyInvitation, SurveyMessage, SurveyResponse

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
+from lms.accounts.services import is_namesake_refusal
 from lms.cohorts.models import Cohort
 from lms.core.forms import add_service_errors
 
@@ -46,7 +47,7 @@ def _refused(form, error) -> None:
     if isinstance(error, PermissionDenied):
         add_service_errors(form, error, fallback=_("You cannot enrol learners here."))
         return
-    if services.is_namesake_refusal(error):
+    if is_namesake_refusal(error):
         # Another submission made an account with this name after the form was checked (a
         # double click): checked again, the form finds it and asks as it would have.
         form.full_clean()

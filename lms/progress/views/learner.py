@@ -1,14 +1,17 @@
 """The learner's own pages: "Mon parcours", enrolment, lesson completion, self-positioning."""
 
+import contextlib
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from courses.levels import I_CAN
 from courses.models import CompetenceLevel, LessonPage, TrainingPathPage
@@ -56,6 +59,30 @@ def lesson_done(request, lesson_id):
     except (PermissionDenied, ValidationError) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
     return redirect(lesson.url)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def quiz_submit(request, lesson_id):
+    """A quiz of a lesson answered: scored on the server; an enrolled learner's attempt is
+    recorded and may complete the lesson, anyone else just sees their score. Answers with
+    the lesson page and the result under the quiz (a GET, e.g. after switching the language
+    there, goes back to the lesson)."""
+    lesson = get_object_or_404(LessonPage.objects.live().public(), pk=lesson_id)
+    if request.method != "POST":
+        return redirect(lesson.url)
+    block_id = request.POST.get("quiz", "")
+    child = next((child for child in lesson.quiz_blocks() if child.id == block_id), None)
+    if child is None:
+        raise Http404
+    answers = lesson.quiz_answers_from(request.POST, block_id)
+    result = child.block.score(child.value, answers)
+    if request.user.is_authenticated:
+        # Not enrolled in the path: scored, not recorded.
+        with contextlib.suppress(PermissionDenied):
+            _attempt, result = services.quiz_submit(learner=request.user, lesson=lesson,
+                                                    block_id=child.id, answers=answers)
+    context = lesson.get_context(request, quiz_results={child.id: result})
+    return TemplateResponse(request, lesson.get_template(request), context)
 
 
 class PositioningForm(forms.Form):
@@ -116,6 +143,7 @@ urlpatterns = [
     path("mon-parcours/", dashboard, name="dashboard"),
     path("parcours/<int:path_id>/inscription/", enroll, name="enroll"),
     path("lecons/<int:lesson_id>/terminee/", lesson_done, name="lesson-done"),
+    path("lecons/<int:lesson_id>/quiz/", quiz_submit, name="quiz-submit"),
     path("inscriptions/<int:enrollment_id>/positionnement/<str:kind>/", positioning,
          name="positioning"),
 ]

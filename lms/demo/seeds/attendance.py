@@ -10,13 +10,10 @@ import hashlib
 
 from django.db import transaction
 
-from lms.demo.clock import at, demo_clock, signature_strokes
-from lms.demo.groups import GROUPS, demo_cohort, past_sessions
-
-from . import checkin, roster
-from .alerts import attendance_alerts_scan
-from .models import AbsenceNotice, AttendanceSettings
-from .services import (
+from lms.attendance import checkin, roster
+from lms.attendance.alerts import attendance_alerts_scan
+from lms.attendance.models import AbsenceNotice, AttendanceSettings
+from lms.attendance.services import (
     MarkInput,
     absence_declare,
     checkin_with_code,
@@ -26,6 +23,8 @@ from .services import (
     signature_draw,
     signature_paper,
 )
+from lms.demo.clock import at, demo_clock, signature_strokes
+from lms.demo.groups import GROUPS, demo_cohort, past_sessions
 
 # Who misses the last three sessions of their group before today (the alert's story).
 ABSENT_STREAK = {"club": "bernard.guillot", "insertion": "kevin.grondin"}

@@ -12,11 +12,10 @@ from django.utils import timezone
 from lms.cohorts.models import Cohort
 from lms.progress.enums import EnrollmentStatus
 from lms.progress.models import Enrollment
-
-from . import services
-from .enums import QuestionKind, SurveyKind
-from .models import Survey, SurveyQuestion
-from .tokens import invitation_token
+from lms.surveys import services
+from lms.surveys.enums import QuestionKind, SurveyKind
+from lms.surveys.models import Survey, SurveyQuestion
+from lms.surveys.tokens import invitation_token
 
 HOT_TITLE = "Questionnaire de satisfaction de fin de formation"
 

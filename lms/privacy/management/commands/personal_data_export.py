@@ -3,7 +3,7 @@ import json
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from lms.core.personal_data import personal_data_export
+from lms.privacy.export import personal_data_export
 
 
 def get_user(username: str):

@@ -1,4 +1,4 @@
-from lms.core.views import urlpatterns as pages
+from .views import urlpatterns as pages
 
 app_name = "personal_data"
 

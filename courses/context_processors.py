@@ -5,7 +5,7 @@ def navigation(request):
     """The catalogue's URL for the site menu, looked up only when a template uses it."""
 
     def catalogue_url():
-        from courses.models import CatalogueIndexPage
+        from .models import CatalogueIndexPage
 
         catalogue = CatalogueIndexPage.objects.live().public().first()
         return catalogue.get_url(request) if catalogue else ""

@@ -7,10 +7,9 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from lms.accounts.models import User
+from lms.auditpack import services
+from lms.auditpack.models import AuditPack
 from lms.cohorts.models import Cohort
-
-from . import services
-from .models import AuditPack
 
 
 def _richest_group(today: datetime.date):

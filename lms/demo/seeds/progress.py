@@ -11,10 +11,9 @@ from courses.models import LessonPage, ModuleCompetence
 from lms.accounts.models import User
 from lms.demo.clock import at, demo_clock
 from lms.demo.groups import GROUPS, cohort_dates, demo_cohort, users
-
-from .enums import AssessmentKind, AssessmentMethod, EnrollmentSource
-from .models import CompetenceAssessment, LessonCompletion, QuizAttempt
-from .services import assessment_record, enrollment_create, lesson_complete, quiz_submit
+from lms.progress.enums import AssessmentKind, AssessmentMethod, EnrollmentSource
+from lms.progress.models import CompetenceAssessment, LessonCompletion, QuizAttempt
+from lms.progress.services import assessment_record, enrollment_create, lesson_complete, quiz_submit
 
 T = datetime.time
 # Learners who have done every lesson of their group's path (their documents are issued).

@@ -12,8 +12,7 @@ from django.db import transaction
 from courses.models import TrainingPathPage
 from lms.accounts.models import User
 from lms.demo.clock import at, demo_clock
-
-from .enums import (
+from lms.insertion.enums import (
     ExitCategory,
     ExitOutcome,
     InterviewKind,
@@ -21,8 +20,8 @@ from .enums import (
     ObjectiveStatus,
     ObstacleCategory,
 )
-from .models import Programme, Trainee
-from .services import (
+from lms.insertion.models import Programme, Trainee
+from lms.insertion.services import (
     contract_add,
     exit_record,
     interview_record,

@@ -7,12 +7,11 @@ document_request returns the current document of a subject."""
 
 import datetime
 
+from certificates.enums import DocumentKind, DocumentStatus
+from certificates.services import document_render, document_request, sheet_weeks
 from lms.accounts.models import User
 from lms.demo.groups import GROUPS, demo_cohort
 from lms.progress.models import Enrollment
-
-from .enums import DocumentKind, DocumentStatus
-from .services import document_render, document_request, sheet_weeks
 
 LEARNER_DOCUMENTS = (
     ("workshop", "ahamada.said", DocumentKind.ATTESTATION),

@@ -6,14 +6,14 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from .enums import (
+from lms.quality.enums import (
     ComplainantKind,
     ComplaintChannel,
     ComplaintStatus,
     ImprovementSource,
     ImprovementStatus,
 )
-from .models import Complaint, Improvement
+from lms.quality.models import Complaint, Improvement
 
 DEMO_NAME = "Mme Josiane Martin"
 
@@ -80,8 +80,7 @@ def funding_demo_seed(*, today: datetime.date | None = None) -> int:
     """Record the funding of each demo group's enrolments that has none. Returns how many."""
     from lms.accounts.models import User
     from lms.demo.groups import GROUPS, demo_cohort
-
-    from .services import funding_save
+    from lms.quality.services import funding_save
 
     manager = User.objects.managers().order_by("pk").first()
     created = 0

@@ -3,7 +3,7 @@ import json
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from lms.core.personal_data import personal_data_erase
+from lms.privacy.erasure import personal_data_erase
 
 from .personal_data_export import get_user
 

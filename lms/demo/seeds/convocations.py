@@ -5,11 +5,10 @@ sends one convocation per placement."""
 
 import datetime
 
+from lms.convocations.services import convocation_send
 from lms.demo.clock import demo_clock
 from lms.demo.groups import GROUPS, demo_cohort
 from lms.progress.models import CohortMembership
-
-from .services import convocation_send
 
 
 def convocations_demo_seed(*, today: datetime.date) -> int:

@@ -12,13 +12,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.db import models
-from django.urls import include, path
 from django.utils import timezone
 
 from certificates import services as documents
 from certificates.enums import DocumentKind, DocumentStatus
 from certificates.models import Document
-from lms import urls as project_urls
 from lms.accounts.models import User
 from lms.attendance.enums import AlertKind, ChangeKind, SignatureMethod
 from lms.attendance.models import (
@@ -29,13 +27,8 @@ from lms.attendance.models import (
     AttendanceStatus,
     Session,
 )
+from lms.core.data_rights import ANONYMOUS_NAME
 from lms.core.models import Notification
-from lms.core.personal_data import (
-    ANONYMOUS_NAME,
-    EXPORT_COVERAGE,
-    personal_data_erase,
-    personal_data_export,
-)
 from lms.insertion.enums import ExitCategory, ExitOutcome
 from lms.insertion.models import (
     Contract,
@@ -47,20 +40,14 @@ from lms.insertion.models import (
     PlanObjective,
     TraineeStatusChange,
 )
+from lms.privacy.erasure import personal_data_erase
+from lms.privacy.export import EXPORT_COVERAGE, personal_data_export
 from lms.progress.models import EnrollmentStatusChange, LessonCompletion, QuizAttempt
 from tests.accounts.factories import LearnerFactory
 from tests.attendance.factories import SessionFactory
 from tests.documents_setup import attended_session
 from tests.insertion.factories import ProgrammeFactory, TraineeFactory
 from tests.progress.factories import EnrollmentFactory, ValidationFactory
-
-# The lead includes lms.core.urls at /donnees-personnelles/; until then, the tests do.
-urlpatterns = [
-    path("donnees-personnelles/", include("lms.core.urls")),
-    *[pattern for pattern in project_urls.urlpatterns
-      if getattr(pattern, "namespace", None) != "personal_data"],
-]
-pytestmark = pytest.mark.urls(__name__)
 
 NOW = timezone.now()
 SVG = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 600 200"><path d="M1 1 L50 50"/>'
@@ -337,8 +324,10 @@ def test_documents_within_retention_stay_verifiable(person, manager, client, coh
                          enrollment=enrollment, years_ago=4)  # within 6 years
     old_attestation = issued(kind=DocumentKind.ATTESTATION, learner=user, cohort=cohort,
                              enrollment=enrollment, years_ago=7)
-    row = {"name": "Amina Benali", "cells": [{"status": "Présent·e", "signature_svg": SVG}]}
-    other = {"name": "Zoé Bernard", "cells": [{"status": "Présent·e", "signature_svg": SVG}]}
+    row = {"learner_id": user.pk, "name": "Amina Benali",
+           "cells": [{"status": "Présent·e", "signature_svg": SVG}]}
+    other = {"learner_id": LearnerFactory().pk, "name": "Zoé Bernard",
+             "cells": [{"status": "Présent·e", "signature_svg": SVG}]}
     sheet = {"cohort": cohort.name, "sessions": [], "rows": [row, other]}
     kept_sheet = issued(kind=DocumentKind.ATTENDANCE_SHEET, cohort=cohort, years_ago=5,
                         snapshot=json.loads(json.dumps(sheet)))
@@ -612,10 +601,42 @@ def test_erasure_is_all_or_nothing(person, manager, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("lms.core.personal_data._erase_admin_traces", broken)
+    monkeypatch.setattr("lms.privacy.erasure.account_anonymise", broken)
     with pytest.raises(RuntimeError):
         personal_data_erase(user=user, by=manager, reason="Demande")
     user.refresh_from_db()
     assert user.is_active and user.last_name == "Benali"
     assert AbsenceNotice.objects.get(learner=user).reason == "Rendez-vous CAF"
     assert Document.objects.get(pk=person["certificate"].pk).status == DocumentStatus.ISSUED
+
+
+@pytest.mark.dates
+@pytest.mark.django_db
+def test_a_namesake_in_the_group_keeps_their_row(organisation_name, enrollment, manager,
+                                                 trainer):
+    """Sheet rows are matched by the learner's id: erasing one of two learners with the same
+    name in a cohort anonymises only theirs."""
+    first = enrollment.learner
+    first.first_name, first.last_name = "Karim", "Haddad"
+    first.save()
+    namesake = LearnerFactory(first_name="Karim", last_name="Haddad")
+    EnrollmentFactory(learner=namesake, path=enrollment.path, cohort=enrollment.cohort)
+    session = SessionFactory(cohort=enrollment.cohort, date=timezone.localdate())
+    sheet = documents.document_request(kind=DocumentKind.ATTENDANCE_SHEET, by=trainer,
+                                       session=session)
+    sheet = documents.document_render(document_id=sheet.pk)
+    assert sheet.status == DocumentStatus.ISSUED
+    rows = sheet.snapshot["rows"]
+    assert {row["learner_id"] for row in rows} == {first.pk, namesake.pk}
+    assert {row["name"] for row in rows} == {"Karim Haddad"}
+    # Past its retention, so that the erasure anonymises its rows rather than keeping it.
+    Document.objects.filter(pk=sheet.pk).update(issued_at=NOW - datetime.timedelta(days=7 * 366))
+    personal_data_erase(user=first, by=manager, reason="Demande")
+    sheet.refresh_from_db()
+    names = {row["learner_id"]: row["name"] for row in sheet.snapshot["rows"]}
+    assert names == {first.pk: ANONYMOUS_NAME, namesake.pk: "Karim Haddad"}
+    # The namesake's export still lists the sheet with their row; the erased one's has none.
+    exported = personal_data_export(user=namesake)["attendance_sheets"]
+    assert [row["name"] for row in exported[0]["rows_printed"]] == ["Karim Haddad"]
+    assert personal_data_export(user=first)["attendance_sheets"][0]["rows_printed"][0][
+        "name"] == ANONYMOUS_NAME

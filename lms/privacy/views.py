@@ -14,7 +14,8 @@ from django.urls import path
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .personal_data import is_erasable, personal_data_erase, personal_data_export
+from .erasure import is_erasable, personal_data_erase
+from .export import personal_data_export
 
 SEARCH_LIMIT = 50
 
@@ -56,7 +57,7 @@ def search(request):
                       | Q(first_name__icontains=word) | Q(last_name__icontains=word))
         people = list(get_user_model().objects.filter(words)
                       .order_by("last_name", "first_name", "username")[:SEARCH_LIMIT])
-    return render(request, "core/personal_data/search.html",
+    return render(request, "privacy/search.html",
                   {"query": query, "people": people, "limit": SEARCH_LIMIT})
 
 
@@ -64,7 +65,7 @@ def search(request):
 @require_GET
 def person(request, user_id):
     subject = _person(request, user_id)
-    return render(request, "core/personal_data/person.html",
+    return render(request, "privacy/person.html",
                   {"subject": subject, "erasable": is_erasable(subject)})
 
 
@@ -97,10 +98,10 @@ def erase(request, user_id):
             except ValidationError as error:
                 form.add_error(None, ValidationError(error.messages))
             else:
-                return render(request, "core/personal_data/erased.html",
+                return render(request, "privacy/erased.html",
                               {"subject": subject, "result": result})
         status = 400
-    return render(request, "core/personal_data/erase.html",
+    return render(request, "privacy/erase.html",
                   {"subject": subject, "form": form, "erasable": erasable}, status=status)
 
 
