@@ -47,8 +47,34 @@ GOALS = [
 NAMES = [
     ("Hélène", "Lefèvre-Dubois"), ("Jean-Baptiste", "Moreau"), ("Thị Thu Hà", "Nguyễn"),
     ("Karim", "Benali"), ("Олена", "Коваленко"), ("Maëlys", "Giraud"), ("فاطمة", "بن علي"),
-    ("Noé", "Rousseau"), ("Amadou", "Diallo"), ("Chloé", "Fontaine"),
+    ("Noé", "Rousseau"), ("Amadou", "Diallo"), ("Chloé", "Fontaine"), ("小明", "王"),
 ]
+
+
+def names_exact(tag: str) -> list[str]:
+    """Learner names (one issued document per name) whose PDF text does not give them back
+    exactly: every script must survive shaping, subsetting and text extraction."""
+    import io
+
+    from pypdf import PdfReader
+
+    from certificates.enums import DocumentStatus
+    from certificates.models import Document
+
+    wrong = []
+    for first, last in NAMES:
+        document = (Document.objects.filter(learner__username__startswith=f"{tag}-",
+                                            learner__first_name=first, learner__last_name=last,
+                                            status=DocumentStatus.ISSUED)
+                    .select_related("learner").order_by("pk").first())
+        if document is None:
+            continue
+        with document.pdf.open("rb") as handle:
+            text = "\n".join(page.extract_text()
+                             for page in PdfReader(io.BytesIO(handle.read())).pages)
+        if document.learner.get_full_name() not in text:
+            wrong.append(document.learner.get_full_name())
+    return wrong
 
 
 def log(message: str) -> None:
@@ -774,10 +800,14 @@ def main() -> int:
                 "host_other_cores_1_worker": runs[1]["other_cores"],
                 "host_other_cores_2_workers": runs[2]["other_cores"],
             })
+        wrong_names = names_exact(tag)
         passed = report(figures, context, {
             "breakdown": pipeline["breakdown"], "queries": pipeline["queries_per_document"],
             "runs": runs, "celery_docs": options.celery_docs, "profile": profile,
         })
+        # Every script exact: a wrong glyph or a lost diacritic fails the bench.
+        print(f"names_exact: {'FAIL ' + repr(wrong_names) if wrong_names else 'PASS'}")
+        passed = passed and not wrong_names
     finally:
         log("cleaning up")
         data.cleanup()

@@ -149,8 +149,36 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# Documents (PDFs, batch archives, audit packs) go only through Django's storage API, so that
+# workers on several machines share them: set AWS_STORAGE_BUCKET_NAME to keep them in an
+# S3-compatible store (django-storages); without it they stay on the local filesystem.
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+
+
+def default_storage_settings(bucket: str) -> dict:
+    """STORAGES["default"] for `bucket` (S3 through django-storages) or the local disk."""
+    if not bucket:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),
+            "region_name": env("AWS_S3_REGION_NAME", default=None),
+            "access_key": env("AWS_ACCESS_KEY_ID", default=None),
+            "secret_key": env("AWS_SECRET_ACCESS_KEY", default=None),
+            # Documents are personal data: private objects, short-lived signed URLs, and a
+            # name clash must never overwrite an issued PDF.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            "file_overwrite": False,
+        },
+    }
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": default_storage_settings(AWS_STORAGE_BUCKET_NAME),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 # Where audit packs are stored: an alias of STORAGES (e.g. an S3 backend added there).
