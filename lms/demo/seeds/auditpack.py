@@ -13,12 +13,15 @@ from lms.cohorts.models import Cohort
 
 
 def _richest_group(today: datetime.date):
-    """The started group with the most convocations sent and locked sheets."""
+    """The started group with learners who completed it (their attestations and survey
+    answers are evidence too), then the most convocations sent and locked sheets."""
     return (Cohort.objects.filter(start_date__lte=today)
-            .annotate(messages=Count("convocation_messages", distinct=True),
+            .annotate(completed=Count("enrollments", filter=Q(enrollments__status="completed"),
+                                      distinct=True),
+                      messages=Count("convocation_messages", distinct=True),
                       locked=Count("sessions", filter=Q(sessions__locked_at__isnull=False),
                                    distinct=True))
-            .order_by("-messages", "-locked", "-start_date", "pk").first())
+            .order_by("-completed", "-messages", "-locked", "-start_date", "pk").first())
 
 
 def auditpack_demo_seed(*, today: datetime.date | None = None) -> bool:

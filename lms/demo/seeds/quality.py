@@ -25,7 +25,15 @@ def quality_demo_seed(*, today: datetime.date | None = None) -> bool:
         return False
     today = today or timezone.localdate()
     received = today - datetime.timedelta(days=40)
+    # About the workshop group when the demo built it (its audit pack shows indicators 31-32),
+    # in its third day; otherwise about no group in particular.
+    from lms.demo.groups import GROUPS, demo_cohort
+
+    workshop = next((demo_cohort(spec) for spec in GROUPS if spec.key == "workshop"), None)
+    if workshop is not None and workshop.start_date + datetime.timedelta(days=12) < today:
+        received = workshop.start_date + datetime.timedelta(days=3)
     complaint = Complaint(
+        cohort=workshop, path=workshop.path if workshop else None,
         received_on=received, complainant_kind=ComplainantKind.LEARNER,
         complainant_name=DEMO_NAME, complainant_contact="06 12 34 56 78",
         channel=ComplaintChannel.PHONE,

@@ -128,4 +128,13 @@ def surveys_demo_seed(*, today: datetime.date | None = None) -> bool:
                  person=trainer, cohort=cohort)
         _ask(surveys[SurveyKind.FUNDERS], moment=ended, answer=True, rng=rng,
              name="Entreprise Solidaire du Numérique", email="rh@example.org", cohort=cohort)
+    # Learners who completed their path in a group still running got the hot survey then.
+    completed = (Enrollment.objects.filter(status=EnrollmentStatus.COMPLETED,
+                                           cohort__end_date__gte=today)
+                 .select_related("learner", "path", "cohort").order_by("pk"))
+    for enrollment in completed:
+        moment = (enrollment.completed_at or timezone.now()) + datetime.timedelta(hours=1)
+        _ask(surveys[SurveyKind.HOT], moment=moment, answer=True,
+             rng=random.Random(enrollment.pk), person=enrollment.learner,
+             cohort=enrollment.cohort, path=enrollment.path)
     return True
