@@ -245,7 +245,7 @@ def test_missing_referent_and_interviewer_are_null(api, manager, staff, trainee)
 
 @pytest.mark.django_db
 def test_staff_record_a_trainee_in_their_programme(api, staff, programme, other_staff):
-    newcomer = UserFactory()
+    newcomer = UserFactory(is_learner=True)
     as_user(api, staff)
     data = {"programme": programme.pk, "learner": newcomer.pk, "referent": staff.pk,
             "entry_date": TODAY.isoformat(), "pass_iae_number": "999992212345"}
@@ -253,14 +253,18 @@ def test_staff_record_a_trainee_in_their_programme(api, staff, programme, other_
     assert response.status_code == 201, response.content
     trainee = Trainee.objects.get(pk=response.json()["id"])
     assert trainee.status_changes.get().to_status == TraineeStatus.ACTIVE
-    newcomer.refresh_from_db()
-    assert newcomer.is_learner
+    # An account holding no learner role becomes one only by a manager (issue 12, point 2).
+    roleless = UserFactory()
+    response = post(api, url("trainees"), {**data, "learner": roleless.pk})
+    assert response.status_code == 400 and set(response.json()) == {"learner"}, response.content
+    roleless.refresh_from_db()
+    assert not roleless.is_learner
     errors = {
         "learner": {**data},  # already a trainee of this programme
-        "referent": {**data, "learner": UserFactory().pk, "referent": other_staff.pk},
-        "programme": {**data, "learner": UserFactory().pk,
+        "referent": {**data, "learner": UserFactory(is_learner=True).pk, "referent": other_staff.pk},
+        "programme": {**data, "learner": UserFactory(is_learner=True).pk,
                       "programme": ProgrammeFactory(staff=[other_staff]).pk},
-        "pass_iae_end": {**data, "learner": UserFactory().pk, "pass_iae_start": "2026-05-01",
+        "pass_iae_end": {**data, "learner": UserFactory(is_learner=True).pk, "pass_iae_start": "2026-05-01",
                          "pass_iae_end": "2026-01-01"},
     }
     for field, payload in errors.items():
