@@ -23,8 +23,11 @@ from tests.progress.factories import EnrollmentFactory
 from tests.test_authorization_matrix import discovered_routes
 
 D = datetime.date
-DAY = D(2025, 3, 4)
-PERIOD = {"start": "2025-01-01", "end": "2025-12-31"}
+# The world lives in last year, whatever day the suite runs (PARCOURS_TEST_DATE): its session is
+# then past and its sheet can be locked, so the BPF counts its hours and names its learners.
+YEAR = timezone.localdate().year - 1
+DAY = D(YEAR, 3, 4)
+PERIOD = {"start": f"{YEAR}-01-01", "end": f"{YEAR}-12-31"}
 HOSTILE = ['=HYPERLINK("http://x","y")', "+1", "-1", "@SUM(1)", "\t=1+1", "\r=1+1",
            "=cmd|' /C calc'!A0"]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -83,8 +86,8 @@ EXPORTS = {
     "quality:complaints_export_xlsx": (_quality_register, {}),
     "quality:improvements_export_csv": (_quality_register, {}),
     "quality:improvements_export_xlsx": (_quality_register, {}),
-    "quality:bpf_export_csv": (_bpf_world, {"annee": "2025"}),
-    "quality:bpf_export_xlsx": (_bpf_world, {"annee": "2025"}),
+    "quality:bpf_export_csv": (_bpf_world, {"annee": str(YEAR)}),
+    "quality:bpf_export_xlsx": (_bpf_world, {"annee": str(YEAR)}),
     # Not a spreadsheet: the personal data of one person as JSON (lms.privacy.export).
     "personal_data:export": None,
 }
@@ -99,23 +102,23 @@ def world(db, path, manager):
     w = SimpleNamespace(manager=manager)
     path.title = "=HYPERLINK(\"http://x\",\"parcours\")"
     path.save_revision().publish()
-    w.cohort = CohortFactory(name="@SUM(1) groupe", path=path, start_date=D(2025, 1, 6),
-                             end_date=D(2025, 6, 30))
+    w.cohort = CohortFactory(name="@SUM(1) groupe", path=path, start_date=D(YEAR, 1, 6),
+                             end_date=D(YEAR, 6, 30))
     w.session = SessionFactory(cohort=w.cohort, date=DAY)
-    w.programme = ProgrammeFactory(name="-Chantier", start_date=D(2024, 1, 1))
-    enrolled_at = timezone.make_aware(datetime.datetime(2025, 2, 3, 10))
+    w.programme = ProgrammeFactory(name="-Chantier", start_date=D(YEAR - 1, 1, 1))
+    enrolled_at = timezone.make_aware(datetime.datetime(YEAR, 2, 3, 10))
     for index, hostile in enumerate(HOSTILE):
         learner = LearnerFactory(first_name=hostile, last_name=HOSTILE[-1 - index])
         EnrollmentFactory(learner=learner, path=path, cohort=w.cohort)
         Attendance.objects.create(session=w.session, learner=learner,
                                   status=statuses["present"])
         trainee = TraineeFactory(programme=w.programme, learner=learner,
-                                 entry_date=D(2025, 1, 6))
+                                 entry_date=D(YEAR, 1, 6))
         if index % 2:
-            Exit.objects.create(trainee=trainee, date=D(2025, 5, 1),
+            Exit.objects.create(trainee=trainee, date=D(YEAR, 5, 1),
                                 category=ExitCategory.SUSTAINABLE_EMPLOYMENT,
                                 outcome=ExitOutcome.CDI, comment="=1+1")
-            trainee.status, trainee.status_changed_at = TraineeStatus.EXITED, D(2025, 5, 1)
+            trainee.status, trainee.status_changed_at = TraineeStatus.EXITED, D(YEAR, 5, 1)
             trainee.save()
     Enrollment.objects.update(enrolled_at=enrolled_at)
     return w

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from django.utils.translation import gettext
 from rest_framework.test import APIClient
 
@@ -571,10 +572,13 @@ def rich_path(path, module, lesson, plain_lesson, learner, trainer, enrollment, 
     CompetenceAssessment.objects.create(
         learner=learner, competence=competence, kind=AssessmentKind.INITIAL, level=1,
         method=AssessmentMethod.SELF, assessed_by=learner)
+    # Dated before today: the latest validation wins, and a test's own validation (dated today
+    # by default) must come after these on whatever day the suite runs.
+    today = timezone.localdate()
     ValidationFactory(learner=learner, competence=competence, assessed_by=trainer, level=3,
-                      assessed_on=datetime.date(2024, 1, 1))
+                      assessed_on=today - datetime.timedelta(days=300))
     ValidationFactory(learner=learner, competence=competence, assessed_by=trainer, level=2,
-                      assessed_on=datetime.date(2024, 6, 1))
+                      assessed_on=today - datetime.timedelta(days=100))
     return path
 
 
