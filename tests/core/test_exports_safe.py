@@ -74,6 +74,22 @@ def _bpf_world(world):
     return {}
 
 
+def _survey_world(world):
+    """A named survey answered by a hostile learner, with a hostile free-text answer."""
+    from lms.accounts.models import User
+    from lms.surveys import services
+    from lms.surveys.tokens import invitation_token
+    from tests.surveys.factories import answers_for, make_survey
+
+    survey = make_survey(anonymous=False)
+    learner = User.objects.filter(enrollments__cohort=world.cohort).order_by("pk").first()
+    invitation = services.invitation_create(survey=survey, person=learner, cohort=world.cohort,
+                                            path=world.cohort.path, send=False)
+    services.response_submit(token=invitation_token(invitation),
+                             data=answers_for(survey, text=HOSTILE[0]))
+    return {"survey_id": survey.pk}
+
+
 EXPORTS = {
     "attendance:cohort_export_xlsx": (_cohort_kwargs, {}),
     "attendance:cohort_export_csv": (_cohort_kwargs, {}),
@@ -88,6 +104,8 @@ EXPORTS = {
     "quality:improvements_export_xlsx": (_quality_register, {}),
     "quality:bpf_export_csv": (_bpf_world, {"annee": str(YEAR)}),
     "quality:bpf_export_xlsx": (_bpf_world, {"annee": str(YEAR)}),
+    "surveys:export_csv": (_survey_world, {}),
+    "surveys:export_xlsx": (_survey_world, {}),
     # Not a spreadsheet: the personal data of one person as JSON (lms.privacy.export).
     "personal_data:export": None,
 }

@@ -3,7 +3,7 @@ one's own, marked read one by one or all at once; nobody reaches another's."""
 
 import pytest
 
-from lms.attendance.tasks import attendance_alerts_scan  # noqa: F401 (the task is registered)
+from lms.attendance.tasks import attendance_alerts_scan_task  # noqa: F401 (the task is registered)
 from lms.core.models import Notification
 from lms.core.notifications import notification_send
 

@@ -12,6 +12,10 @@ from lms.core import scheduler
 from lms.core.scheduler import Scheduler
 from tests.clock import PARIS
 
+# A tick closes stale database connections around each job, as a long-lived thread must: the
+# tests may touch a connection an earlier test left open in the same process.
+pytestmark = pytest.mark.django_db
+
 SCHEDULE = {
     "alerts": {"task": "lms.attendance.tasks.attendance_alerts_scan",
                "schedule": crontab(hour=6, minute=30)},
@@ -79,7 +83,7 @@ def test_the_real_alert_job_runs_from_the_projects_schedule(time_machine):
     jobs = Scheduler(settings.CELERY_BEAT_SCHEDULE)
     assert "attendance-alerts" in jobs.jobs
     with mock.patch("lms.convocations.tasks.reminders_send_task.apply"), \
-            mock.patch("certificates.tasks.documents_remove_orphans.apply"):
+            mock.patch("certificates.tasks.documents_remove_orphans_task.apply"):
         assert "attendance-alerts" in jobs.tick()
 
 

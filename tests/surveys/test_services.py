@@ -219,7 +219,8 @@ def test_no_address_no_message(hot, path, cohort):
 
 
 def test_personal_data_export_and_erasure(enrollment):
-    from lms.core.personal_data import personal_data_erase, personal_data_export
+    from lms.privacy.erasure import personal_data_erase
+    from lms.privacy.export import personal_data_export
 
     named = make_survey(kind=SurveyKind.HOT, anonymous=False, title="Nominative")
     invitation = services.invitation_create(survey=named, person=enrollment.learner,
