@@ -261,11 +261,12 @@ def test_staff_record_a_trainee_in_their_programme(api, staff, programme, other_
     assert not roleless.is_learner
     errors = {
         "learner": {**data},  # already a trainee of this programme
-        "referent": {**data, "learner": UserFactory(is_learner=True).pk, "referent": other_staff.pk},
+        "referent": {**data, "learner": UserFactory(is_learner=True).pk,
+                     "referent": other_staff.pk},
         "programme": {**data, "learner": UserFactory(is_learner=True).pk,
                       "programme": ProgrammeFactory(staff=[other_staff]).pk},
-        "pass_iae_end": {**data, "learner": UserFactory(is_learner=True).pk, "pass_iae_start": "2026-05-01",
-                         "pass_iae_end": "2026-01-01"},
+        "pass_iae_end": {**data, "learner": UserFactory(is_learner=True).pk,
+                         "pass_iae_start": "2026-05-01", "pass_iae_end": "2026-01-01"},
     }
     for field, payload in errors.items():
         response = post(api, url("trainees"), payload)
