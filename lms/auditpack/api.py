@@ -2,70 +2,23 @@
 personal data; nobody else learns it exists)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 
-from lms.cohorts.models import Cohort
-from lms.quality.selectors import YEAR_MAX, YEAR_MIN
-
 from . import selectors, services
 from .enums import PackStatus
-from .models import AuditPack
+from .perms import ManagersOnlyOrNotFound
+from .serializers import (
+    AuditPackRequestSerializer,
+    AuditPackSerializer,
+)
 from .views import archive_response
-
-
-class ManagersOnlyOrNotFound(BasePermission):
-    def has_permission(self, request, view):
-        if request.user.is_authenticated and not request.user.sees_everything:
-            raise exceptions.NotFound
-        return request.user.is_authenticated and request.user.sees_everything
-
-
-class AuditPackSerializer(serializers.ModelSerializer):
-    zip_url = serializers.SerializerMethodField(
-        help_text="Where to download the ZIP once the pack is ready; null before.")
-    gaps = serializers.ListField(
-        child=serializers.IntegerField(allow_null=True), read_only=True,
-        help_text="Indicators listed in the pack without evidence (numbers).")
-
-    class Meta:
-        model = AuditPack
-        fields = ["id", "cohort", "year", "status", "progress", "step", "requested_at",
-                  "finished_at", "size", "sha256", "gaps", "error", "zip_url"]
-        read_only_fields = fields
-
-    def get_zip_url(self, pack) -> str | None:
-        if pack.status != PackStatus.READY:
-            return None
-        return self.context["request"].build_absolute_uri(
-            reverse("audit-pack-zip", args=[pack.pk]))
-
-
-class AuditPackRequestSerializer(serializers.Serializer):
-    cohort = serializers.IntegerField(required=False, min_value=1,
-                                      help_text="The group whose pack is made…")
-    year = serializers.IntegerField(required=False, min_value=YEAR_MIN, max_value=YEAR_MAX,
-                                    help_text="…or the calendar year (every group that ran "
-                                              "during it, and the year's BPF figures).")
-
-    def validate_cohort(self, value):
-        cohort = Cohort.objects.filter(pk=value).first()
-        if cohort is None:
-            raise serializers.ValidationError(_("Unknown group."))
-        return cohort
-
-    def validate(self, data):
-        if ("cohort" in data) == ("year" in data):
-            raise serializers.ValidationError(
-                {"cohort": [_("Choose a group or a year, not both.")]})
-        return data
 
 
 @extend_schema_view(
