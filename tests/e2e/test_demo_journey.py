@@ -58,7 +58,11 @@ def test_demo_trainer_opens_todays_roll_call(live_server, new_page, demo):
         assert name in text
     assert "Rendez-vous chez le médecin" in text
     assert page.locator("form.rollcall").count() == 1  # open: the sheet is not locked
-    assert session.marks.count() == 0
+    # Nobody marked by the trainer yet; the learner who declared her absence is pre-set to
+    # excused, which the page saves on its own (it may not have landed yet).
+    marks = [(mark.learner.username, mark.status.code)
+             for mark in session.marks.select_related("learner", "status")]
+    assert marks in ([], [("monique.riviere", "excused")]), marks
     journey.step("todays-roll-call")
 
     journey.finish()
