@@ -11,6 +11,7 @@ def can_see_packs(user) -> bool:
 
 class ManagersOnlyOrNotFound(BasePermission):
     def has_permission(self, request, view):
-        if request.user.is_authenticated and not request.user.sees_everything:
+        allowed = can_see_packs(request.user)
+        if request.user.is_authenticated and not allowed:
             raise exceptions.NotFound
-        return can_see_packs(request.user)
+        return allowed

@@ -28,6 +28,7 @@ from lms.quality.selectors import YEAR_MAX, YEAR_MIN
 from .archive import write_zip
 from .enums import PackStatus
 from .models import AuditPack
+from .perms import can_see_packs
 from .providers import distinct_providers
 from .scope import scope_of
 
@@ -69,7 +70,7 @@ def _dispatch(pack_id: int) -> bool:
 
 def pack_request(*, by, cohort=None, year: int | None = None) -> AuditPack:
     """A new pack of the group or of the year, built in the background. Managers only."""
-    if not (by.is_authenticated and by.sees_everything):
+    if not can_see_packs(by):
         raise PermissionDenied
     if (cohort is None) == (year is None):
         raise ValidationError({"cohort": _("Choose a group or a year, not both.")})
@@ -167,7 +168,7 @@ def pack_fail(*, pack_id: int, error: str, attempt: str) -> bool:
 
 def pack_retry(*, pack: AuditPack, by) -> AuditPack:
     """Build a failed pack again."""
-    if not (by.is_authenticated and by.sees_everything):
+    if not can_see_packs(by):
         raise PermissionDenied
     if AuditPack.objects.filter(pk=pack.pk, status=PackStatus.FAILED).update(
             status=PackStatus.PENDING, attempts=0, error="", progress=0,

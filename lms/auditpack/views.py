@@ -13,12 +13,13 @@ from . import selectors, services
 from .enums import PackStatus
 from .forms import PackRequestForm
 from .models import AuditPack
+from .perms import can_see_packs
 
 PAGE_SIZE = 30
 
 
 def _require_manager(user) -> None:
-    if not (user.is_authenticated and user.sees_everything):
+    if not can_see_packs(user):
         raise Http404
 
 
