@@ -770,37 +770,46 @@ def sample_peer_facts() -> tuple[dict, dict[str, bytes]]:
 
 
 def run_peer(facts: dict, images: dict[str, bytes], docs: int, work_dir: Path) -> dict | None:
-    """TCPDF with 1 then 2 processes, `docs` documents each run; None when PHP or TCPDF is
-    missing and can't be installed here."""
+    """TCPDF with 1 then 2 processes, `docs` documents each run, with the images Parcours
+    prints (PNGs with transparency), then the same with the images flattened on white
+    (TCPDF's faster route, context); None when PHP, GD or TCPDF is missing and can't be
+    installed here."""
     reason = tcpdf.ensure_installed()
     if reason:
         log(f"TCPDF peer not measured: {reason} (scripts/install-bench-deps.sh)")
         return None
-    facts_file = tcpdf.prepare(work_dir, facts, images)
     runs = {}
-    for processes in (1, 2):
-        log(f"TCPDF peer, {processes} process{'es' if processes > 1 else ''}: "
-            f"{docs} documents")
-        runs[processes] = tcpdf.measure(facts_file, docs, processes)
-    exact, wrong = tcpdf.names_back(runs[1]["out_dir"], facts["names"])
+    for route, alpha in (("same", True), ("flat", False)):
+        facts_file = tcpdf.prepare(work_dir, facts, images, alpha=alpha)
+        for processes in (1, 2):
+            log(f"TCPDF peer ({'same' if alpha else 'flattened'} images), {processes} "
+                f"process{'es' if processes > 1 else ''}: {docs} documents")
+            runs[route, processes] = tcpdf.measure(facts_file, docs, processes)
+    exact, wrong = tcpdf.names_back(runs["same", 1]["out_dir"], facts["names"])
     return {"runs": runs, "exact": exact, "wrong": wrong, "names": len(facts["names"]),
             "docs": docs, "php": tcpdf.php_version(), "tcpdf": tcpdf.tcpdf_version()}
 
 
 def peer_figures(peer: dict) -> tuple[dict, dict]:
     runs = peer["runs"]
-    figures = {"tcpdf_docs_per_s_1_proc": runs[1]["docs_per_s"],
-               "tcpdf_docs_per_s_2_procs": runs[2]["docs_per_s"]}
+    figures = {"tcpdf_docs_per_s_1_proc": runs["same", 1]["docs_per_s"],
+               "tcpdf_docs_per_s_2_procs": runs["same", 2]["docs_per_s"]}
     context = {
-        "tcpdf_cpu_ms_per_doc_1_proc": runs[1]["cpu_ms_per_doc"],
-        "tcpdf_cpu_ms_per_doc_2_procs": runs[2]["cpu_ms_per_doc"],
-        "tcpdf_scaling_2_vs_1": runs[2]["docs_per_s"] / runs[1]["docs_per_s"],
+        "tcpdf_cpu_ms_per_doc_1_proc": runs["same", 1]["cpu_ms_per_doc"],
+        "tcpdf_cpu_ms_per_doc_2_procs": runs["same", 2]["cpu_ms_per_doc"],
+        "tcpdf_scaling_2_vs_1": runs["same", 2]["docs_per_s"] / runs["same", 1]["docs_per_s"],
+        # TCPDF's faster route: the images flattened on white beforehand (no GD per document).
+        "tcpdf_flat_docs_per_s_1_proc": runs["flat", 1]["docs_per_s"],
+        "tcpdf_flat_docs_per_s_2_procs": runs["flat", 2]["docs_per_s"],
+        "tcpdf_flat_cpu_ms_per_doc_1_proc": runs["flat", 1]["cpu_ms_per_doc"],
         # Names whose text TCPDF's PDF gives back exactly (Parcours': all, or the bench fails).
         "tcpdf_names_exact": peer["exact"],
         "tcpdf_names_total": peer["names"],
-        "host_other_cores_tcpdf_1_proc": runs[1]["other_cores"],
-        "host_other_cores_tcpdf_2_procs": runs[2]["other_cores"],
     }
+    for (route, processes), run in runs.items():
+        name = "tcpdf" if route == "same" else "tcpdf_flat"
+        context[f"host_other_cores_{name}_{processes}_proc{'s' if processes > 1 else ''}"] = (
+            run["other_cores"])
     return figures, context
 
 
@@ -811,9 +820,11 @@ def print_peer(peer: dict | None, figures: dict) -> None:
         return
     runs = peer["runs"]
     print(f"TCPDF peer (bench/peers/, TCPDF {peer['tcpdf']}, PHP {peer['php']} with OPcache): "
-          f"{peer['docs']} documents in {runs[1]['seconds']:.1f} s with 1 process, "
-          f"{runs[2]['seconds']:.1f} s with 2; ~{runs[1]['bytes_per_doc'] / 1024:.0f} KB per "
-          f"PDF, peak PHP memory {runs[1]['peak_mb']:.0f} MB")
+          f"{peer['docs']} documents in {runs['same', 1]['seconds']:.1f} s with 1 process, "
+          f"{runs['same', 2]['seconds']:.1f} s with 2; images flattened beforehand: "
+          f"{runs['flat', 1]['seconds']:.1f} s and {runs['flat', 2]['seconds']:.1f} s; "
+          f"~{runs['same', 1]['bytes_per_doc'] / 1024:.0f} KB per PDF, peak PHP memory "
+          f"{runs['same', 1]['peak_mb']:.0f} MB")
     wrong = f" (not back: {', '.join(peer['wrong'])})" if peer["wrong"] else ""
     print(f"TCPDF names back exactly from the PDF text: {peer['exact']} of {peer['names']}"
           f"{wrong}")
@@ -906,7 +917,8 @@ def main() -> int:
                         help="skip the Celery runs (quick look at the in-process figures)")
     parser.add_argument("--peer-only", action="store_true",
                         help="run only the TCPDF peer (no database; stored texts)")
-    parser.add_argument("--no-peer", action="store_true", help="skip the TCPDF peer")
+    parser.add_argument("--no-peer", action="store_true",
+                        help="skip the TCPDF peer (--pipeline-only skips it too)")
     parser.add_argument("--write-peer-sample", action="store_true",
                         help=f"store this run's attestation texts in {PEER_SAMPLE.name} "
                              "(what --peer-only prints)")
@@ -952,12 +964,13 @@ def main() -> int:
             finally:
                 clean_redis(task_ids, [f"bench-{tag}-c{c}" for c in (1, 2)])
         peer = None
-        if not options.no_peer or options.write_peer_sample:
+        with_peer = not (options.no_peer or options.pipeline_only)
+        if with_peer or options.write_peer_sample:
             facts, images = peer_facts(tag)
             if options.write_peer_sample:
                 PEER_SAMPLE.write_text(json.dumps(facts, ensure_ascii=False, indent=1) + "\n")
                 log(f"wrote {PEER_SAMPLE.relative_to(ROOT)}")
-            if not options.no_peer:
+            if with_peer:
                 # As many documents as each Celery run, after them: nothing else runs then.
                 peer = run_peer(facts, images, options.celery_docs, Path(media_root))
         pipeline_cpu, bare_cpu = pipeline["cpu"]
@@ -994,16 +1007,22 @@ def main() -> int:
         if peer:
             peer_figs, peer_context = peer_figures(peer)
             figures.update(peer_figs)
+            context.update(peer_context)
             if runs:
                 figures["docs_per_s_vs_tcpdf"] = (runs[2]["docs_per_s"]
                                                   / peer_figs["tcpdf_docs_per_s_2_procs"])
-            context.update(peer_context)
+                context["docs_per_s_vs_tcpdf_flat"] = (
+                    runs[2]["docs_per_s"] / peer_context["tcpdf_flat_docs_per_s_2_procs"])
+                # CPU per document, less sensitive to a busy host than wall-clock throughput.
+                context["cpu_per_doc_tcpdf_vs_parcours"] = (
+                    peer_context["tcpdf_cpu_ms_per_doc_2_procs"]
+                    / runs[2]["pool_cpu_ms_per_doc"])
         wrong_names = names_exact(tag)
         details = {
             "breakdown": pipeline["breakdown"], "queries": pipeline["queries_per_document"],
             "runs": runs, "celery_docs": options.celery_docs, "profile": profile,
         }
-        if not options.no_peer:
+        if with_peer:
             details["peer"] = peer
         passed = report(figures, context, details)
         # Every script exact: a wrong glyph or a lost diacritic fails the bench.

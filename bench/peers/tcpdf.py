@@ -49,6 +49,10 @@ def missing() -> str:
         return "php not found"
     if not TCPDF.is_file():
         return f"TCPDF not found at {TCPDF}"
+    gd = subprocess.run(["php", "-r", "exit(function_exists('imagecreatefrompng') ? 0 : 1);"],
+                        capture_output=True)
+    if gd.returncode:
+        return "PHP's GD extension missing (TCPDF needs it for PNG images with transparency)"
     return ""
 
 
@@ -180,8 +184,8 @@ def tcpdf_fonts(files: dict[str, Path]) -> tuple[Path, dict[str, str]]:
 
 def flatten_png(data: bytes) -> tuple[bytes, tuple[int, int]]:
     """The image as it prints on the white page, without its alpha channel: TCPDF embeds an
-    RGB PNG's data as it is, while an alpha one goes through GD pixel by pixel for every
-    document (and needs php-gd). The peer gets the faster route."""
+    RGB PNG's data as it is, while it splits an alpha one into colour and mask through GD,
+    pixel by pixel in PHP, for every document."""
     from PIL import Image
 
     image = Image.open(io.BytesIO(data)).convert("RGBA")
@@ -192,9 +196,11 @@ def flatten_png(data: bytes) -> tuple[bytes, tuple[int, int]]:
     return buffer.getvalue(), flat.size
 
 
-def prepare(work_dir: Path, base_facts: dict, images: dict[str, bytes]) -> Path:
+def prepare(work_dir: Path, base_facts: dict, images: dict[str, bytes],
+            alpha: bool = False) -> Path:
     """Write the facts file the PHP script reads: the attestation's texts (base_facts), the
-    images (PNG bytes of logo, signature, stamp) and the converted fonts."""
+    images (PNG bytes of logo, signature, stamp; flattened on white unless `alpha`) and the
+    converted fonts."""
     files = truetype_fonts()
     font_dir, names = tcpdf_fonts(files)
     cache = work_dir / "tcpdf-cache"
@@ -202,13 +208,14 @@ def prepare(work_dir: Path, base_facts: dict, images: dict[str, bytes]) -> Path:
     facts = dict(base_facts, font_dir=str(font_dir), font_names=names, cache_dir=str(cache),
                  font_files={role: str(path) for role, path in files.items()})
     facts["images"] = {}
+    suffix = "-alpha" if alpha else ""
     for name, data in images.items():
         flat, size = flatten_png(data)
-        path = work_dir / f"{name}.png"
-        path.write_bytes(flat)
+        path = work_dir / f"{name}{suffix}.png"
+        path.write_bytes(data if alpha else flat)
         facts["images"][name] = str(path)
         facts["images"][f"{name}_size"] = list(size)
-    path = work_dir / "facts.json"
+    path = work_dir / f"facts{suffix}.json"
     path.write_text(json.dumps(facts, ensure_ascii=False, indent=1))
     return path
 
