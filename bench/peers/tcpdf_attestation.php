@@ -1,16 +1,17 @@
 <?php
 /*
- * The peer of bench/documents.py: Parcours' one-page attestation made with TCPDF (the engine
+ * The peer of bench/documents.py: Parcours' attestation made with TCPDF (the engine
  * behind Moodle's certificates), from the same facts, fonts and images.
  *
  *   php tcpdf_attestation.php fonts FACTS.json
  *       Converts the TrueType fonts listed in the facts to TCPDF's format (TCPDF_FONTS::
  *       addTTFfont) into the facts' font folder; done once, before any timing.
  *   php tcpdf_attestation.php run FACTS.json OUT_DIR FIRST COUNT WARM
- *       Makes WARM documents, prints "ready", waits for a line on stdin (the bench starts all
- *       processes' clocks together), then makes COUNT documents, learners FIRST, FIRST+1, …
- *       (cycling through the facts' names), each written to OUT_DIR/tcpdf-NNNNNN.pdf; prints
- *       one JSON line with the process's own figures.
+ *       Makes WARM documents (at least one per name: every face used once), prints "ready",
+ *       waits for a line on stdin (the bench starts all processes' clocks together), then
+ *       makes COUNT documents, learners FIRST, FIRST+1, … (cycling through the facts' names),
+ *       each written to OUT_DIR/tcpdf-NNNNNN.pdf; prints one JSON line with the process's own
+ *       figures.
  *
  * One PHP process makes many documents, as a warm worker would: TCPDF and the font
  * definitions are loaded once (with OPcache enabled by the bench); each document is a new
@@ -353,7 +354,8 @@ if ($step !== 'run' || count($argv) !== 7) {
 [, , , $out, $first, $count, $warm] = $argv;
 $first = (int) $first;
 $count = (int) $count;
-$warm = (int) $warm;
+// Warm-up: at least one document per name, so that every face has been used once.
+$warm = max((int) $warm, count($facts['names']));
 $fonts = load_fonts($facts);
 for ($i = 0; $i < $warm; ++$i) {
     attestation($facts, $fonts, learner($facts, $i), sprintf('%s/warm-%d-%06d.pdf', $out,
