@@ -9,7 +9,7 @@ PORT ?= 8000
 # The suite runs in two processes (CI has two cores; each has its own test database).
 TEST_PROCESSES ?= 2
 
-.PHONY: run test test-dates install system-deps browser-deps messages migrate demo lint bench clean
+.PHONY: run test test-dates install system-deps browser-deps bench-deps messages migrate demo lint bench clean
 
 # The settings derive SITE_URL (links in e-mails, QR codes, access cards, calendar feeds) from
 # the host and port served, unless SITE_URL is set.
@@ -57,8 +57,12 @@ migrate: install
 demo: install
 	$(SERVE_ENV) $(PY) manage.py seed_demo
 
+# PHP and Debian's TCPDF, for the documents benchmark's peer (bench/peers/); not for the tests.
+bench-deps:
+	@./scripts/install-bench-deps.sh
+
 # Benchmarks print `name: value` lines and a table; they use PostgreSQL and Redis.
-bench: install system-deps messages
+bench: install system-deps bench-deps messages
 	$(PY) bench/run_all.py
 
 lint: install

@@ -2,12 +2,15 @@
 worker on Redis scales and holds its memory.
 
     .venv/bin/python bench/documents.py [--docs 30] [--celery-docs 200] [--profile]
-                                        [--pipeline-only] [--keep-db]
+                                        [--pipeline-only] [--peer-only] [--no-peer]
+                                        [--keep-db]
 
 Prints one `name: value` line per figure, then a table with the goals; exits 1 when a goal is
 missed. PostgreSQL comes from DATABASE_URL, else a throwaway `parcours_bench` database is
 created (and dropped again if this run created it); Redis from REDIS_URL, on a private queue.
-Everything the run creates (rows, media, Redis keys) is removed at the end. See bench/README.md.
+Everything the run creates (rows, media, Redis keys) is removed at the end. Beside Parcours,
+the same attestation made by TCPDF (bench/peers/, PHP), installed from Debian when missing
+and possible. See bench/README.md.
 """
 
 import argparse
@@ -15,6 +18,7 @@ import contextlib
 import cProfile
 import gc
 import io
+import json
 import os
 import pstats
 import resource
@@ -29,6 +33,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from peers import tcpdf  # noqa: E402
 
 BENCH_SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
 BENCH_DB = "parcours_bench"
@@ -41,7 +48,10 @@ GOALS = [
     ("pipeline_overhead_ratio", "<=", 1.10),
     ("worker_scaling_2_vs_1", ">=", 1.7),
     ("worker_rss_ratio_200_vs_10", "<=", 1.1),
+    # Parcours through Celery with 2 workers over TCPDF with 2 processes, same attestation.
+    ("docs_per_s_vs_tcpdf", ">=", 1.0),
 ]
+TCPDF_STRETCH = 1.5  # the stretch goal of docs_per_s_vs_tcpdf: context, not a goal
 
 # A cohort of a French tiers-lieu: mostly Latin names, some in other scripts (font fallback).
 NAMES = [
@@ -148,28 +158,35 @@ def _png(width: int, height: int, draw) -> bytes:
     return buffer.getvalue()
 
 
+def _draw_logo(d):
+    d.rounded_rectangle((10, 20, 230, 220), 30, fill=(0, 90, 160, 255))
+    d.text((260, 100), "C-Num, tiers-lieu numérique", fill=(0, 60, 110, 255))
+
+
+def _draw_signature(d):
+    d.line([(20, 110), (80, 30), (120, 120), (170, 40), (230, 115), (330, 60)],
+           fill=(20, 20, 90, 255), width=5)
+
+
+def _draw_stamp(d):
+    d.ellipse((10, 10, 250, 250), outline=(150, 0, 0, 255), width=8)
+    d.text((70, 120), "C-Num - Niort", fill=(150, 0, 0, 255))
+
+
+# The organisation's images: {field: ((width, height), drawing)}.
+IMAGES = {"logo": ((800, 240), _draw_logo),
+          "signature_image": ((360, 140), _draw_signature),
+          "stamp_image": ((260, 260), _draw_stamp)}
+
+
 def _images(tag: str) -> dict:
     """Logo, signature and stamp, as an organisation configures them: Wagtail images."""
     from django.core.files.images import ImageFile
     from wagtail.images import get_image_model
 
-    def logo(d):
-        d.rounded_rectangle((10, 20, 230, 220), 30, fill=(0, 90, 160, 255))
-        d.text((260, 100), "C-Num, tiers-lieu numérique", fill=(0, 60, 110, 255))
-
-    def signature(d):
-        d.line([(20, 110), (80, 30), (120, 120), (170, 40), (230, 115), (330, 60)],
-               fill=(20, 20, 90, 255), width=5)
-
-    def stamp(d):
-        d.ellipse((10, 10, 250, 250), outline=(150, 0, 0, 255), width=8)
-        d.text((70, 120), "C-Num - Niort", fill=(150, 0, 0, 255))
-
     image_model = get_image_model()
     made = {}
-    for field, (size, draw) in {"logo": ((800, 240), logo),
-                                "signature_image": ((360, 140), signature),
-                                "stamp_image": ((260, 260), stamp)}.items():
+    for field, (size, draw) in IMAGES.items():
         content = ImageFile(io.BytesIO(_png(*size, draw)), name=f"{tag}-{field}.png")
         made[field] = image_model.objects.create(title=f"{tag} {field}", file=content)
     return made
@@ -669,6 +686,154 @@ def clean_redis(task_ids: list[str], queues: list[str]) -> None:
     log(f"removed {removed} Redis keys ({len(task_ids)} task results)")
 
 
+# The TCPDF peer ----------------------------------------------------------------------------
+
+# The texts of an attestation as this bench's data makes them (refreshed with
+# --write-peer-sample): what --peer-only prints without a database.
+PEER_SAMPLE = ROOT / "bench" / "peers" / "attestation-facts.json"
+
+
+def peer_facts(tag: str) -> tuple[dict, dict[str, bytes]]:
+    """What the TCPDF peer prints, from an attestation Parcours issued in this run: the texts
+    of its snapshot as the templates print them, and the organisation's images as documents
+    print them (the same PNG renditions)."""
+    import base64
+    import datetime
+
+    from django.utils import dateformat, translation
+
+    from certificates.enums import DocumentStatus
+    from certificates.models import Document
+    from certificates.rendering import verification_url
+    from certificates.snapshots import organisation_snapshot
+    from certificates.templatetags.documents import hours, hours_or_zero
+
+    document = (Document.objects.filter(learner__username__startswith=f"{tag}-",
+                                        status=DocumentStatus.ISSUED).order_by("pk").first())
+    s = document.snapshot
+    organisation, path = s["organisation"], s["path"]
+
+    def day(value: str) -> str:
+        return datetime.date.fromisoformat(value).strftime("%d/%m/%Y")
+
+    def level(row: dict) -> str:
+        if not row["level"]:
+            return "non évalué"
+        return f"{row['level']} — {row['level_name']}" if row["level_name"] else str(row["level"])
+
+    with translation.override("fr"):
+        issued_on = dateformat.format(datetime.date.fromisoformat(s["issued_on"]), "j F Y")
+    url = verification_url(document.code)
+    prefix, suffix = url.split(document.code, 1)
+    facts = {
+        "organisation": {field: organisation[field] for field in (
+            "name", "legal_name", "address", "siret", "nda", "place", "signatory_name",
+            "signatory_title")},
+        "action": [["Intitulé", path["title"]],
+                   ["Nature de l'action", f"{path['action_type']} — {path['kind']}"],
+                   ["Dates", f"du {day(s['start_date'])} au {day(s['end_date'])}"],
+                   ["Modalité", path["modality"]]],
+        "hours_planned": hours(s["hours_planned"]) if s["hours_planned"] else "—",
+        "hours_attended": hours_or_zero(s["hours_attended"]),
+        "objectives": path["objectives"],
+        "assessment_methods": path["assessment_methods"],
+        "assessment": [[f"{row['code']} {row['name']}", row["framework"], str(row["target"]),
+                        level(row)] for row in s["assessment"]],
+        "issued_on": issued_on,
+        "verify_url_prefix": prefix, "verify_url_suffix": suffix,
+        # Codes as long as Parcours' own, numbered per document.
+        "code_format": document.code[:-6].replace("%", "%%") + "%06d",
+        "names": [f"{first} {last}" for first, last in NAMES],
+    }
+    _organisation, uris = organisation_snapshot()
+    images = {name: base64.b64decode(uri.split(",", 1)[1]) for name, uri in uris.items() if uri}
+    return facts, images
+
+
+def sample_peer_facts() -> tuple[dict, dict[str, bytes]]:
+    """The same without a database: the stored texts, and the bench's images drawn and scaled
+    as documents print them (Wagtail's `max-600x240` rendition)."""
+    import json
+
+    from PIL import Image
+
+    images = {}
+    for field, name in (("logo", "logo"), ("signature_image", "signature"),
+                        ("stamp_image", "stamp")):
+        size, draw = IMAGES[field]
+        image = Image.open(io.BytesIO(_png(*size, draw)))
+        image.thumbnail((600, 240))
+        buffer = io.BytesIO()
+        image.save(buffer, "PNG")
+        images[name] = buffer.getvalue()
+    return json.loads(PEER_SAMPLE.read_text()), images
+
+
+def run_peer(facts: dict, images: dict[str, bytes], docs: int, work_dir: Path) -> dict | None:
+    """TCPDF with 1 then 2 processes, `docs` documents each run, with the images Parcours
+    prints (PNGs with transparency), then the same with the images flattened on white
+    (TCPDF's faster route, context); None when PHP, GD or TCPDF is missing and can't be
+    installed here."""
+    reason = tcpdf.ensure_installed()
+    if reason:
+        log(f"TCPDF peer not measured: {reason} (scripts/install-bench-deps.sh)")
+        return None
+    runs = {}
+    for route, alpha in (("same", True), ("flat", False)):
+        facts_file = tcpdf.prepare(work_dir, facts, images, alpha=alpha)
+        for processes in (1, 2):
+            log(f"TCPDF peer ({'same' if alpha else 'flattened'} images), {processes} "
+                f"process{'es' if processes > 1 else ''}: {docs} documents")
+            runs[route, processes] = tcpdf.measure(facts_file, docs, processes)
+    exact, wrong = tcpdf.names_back(runs["same", 1]["out_dir"], facts["names"])
+    return {"runs": runs, "exact": exact, "wrong": wrong, "names": len(facts["names"]),
+            "docs": docs, "php": tcpdf.php_version(), "tcpdf": tcpdf.tcpdf_version()}
+
+
+def peer_figures(peer: dict) -> tuple[dict, dict]:
+    runs = peer["runs"]
+    figures = {"tcpdf_docs_per_s_1_proc": runs["same", 1]["docs_per_s"],
+               "tcpdf_docs_per_s_2_procs": runs["same", 2]["docs_per_s"]}
+    context = {
+        "tcpdf_cpu_ms_per_doc_1_proc": runs["same", 1]["cpu_ms_per_doc"],
+        "tcpdf_cpu_ms_per_doc_2_procs": runs["same", 2]["cpu_ms_per_doc"],
+        "tcpdf_scaling_2_vs_1": runs["same", 2]["docs_per_s"] / runs["same", 1]["docs_per_s"],
+        # TCPDF's faster route: the images flattened on white beforehand (no GD per document).
+        "tcpdf_flat_docs_per_s_1_proc": runs["flat", 1]["docs_per_s"],
+        "tcpdf_flat_docs_per_s_2_procs": runs["flat", 2]["docs_per_s"],
+        "tcpdf_flat_cpu_ms_per_doc_1_proc": runs["flat", 1]["cpu_ms_per_doc"],
+        # Names whose text TCPDF's PDF gives back exactly (Parcours': all, or the bench fails).
+        "tcpdf_names_exact": peer["exact"],
+        "tcpdf_names_total": peer["names"],
+    }
+    for (route, processes), run in runs.items():
+        name = "tcpdf" if route == "same" else "tcpdf_flat"
+        context[f"host_other_cores_{name}_{processes}_proc{'s' if processes > 1 else ''}"] = (
+            run["other_cores"])
+    return figures, context
+
+
+def print_peer(peer: dict | None, figures: dict) -> None:
+    if peer is None:
+        print("TCPDF peer: not measured (PHP or php-tcpdf missing; "
+              "see scripts/install-bench-deps.sh)")
+        return
+    runs = peer["runs"]
+    print(f"TCPDF peer (bench/peers/, TCPDF {peer['tcpdf']}, PHP {peer['php']} with OPcache): "
+          f"{peer['docs']} documents in {runs['same', 1]['seconds']:.1f} s with 1 process, "
+          f"{runs['same', 2]['seconds']:.1f} s with 2; images flattened beforehand: "
+          f"{runs['flat', 1]['seconds']:.1f} s and {runs['flat', 2]['seconds']:.1f} s; "
+          f"~{runs['same', 1]['bytes_per_doc'] / 1024:.0f} KB per PDF, peak PHP memory "
+          f"{runs['same', 1]['peak_mb']:.0f} MB")
+    wrong = f" (not back: {', '.join(peer['wrong'])})" if peer["wrong"] else ""
+    print(f"TCPDF names back exactly from the PDF text: {peer['exact']} of {peer['names']}"
+          f"{wrong}")
+    if "docs_per_s_vs_tcpdf" in figures:
+        ratio = figures["docs_per_s_vs_tcpdf"]
+        print(f"docs_per_s_vs_tcpdf stretch goal >= {TCPDF_STRETCH:g}: "
+              f"{'reached' if ratio >= TCPDF_STRETCH else 'not reached'} ({ratio:.3f})")
+
+
 # Report ------------------------------------------------------------------------------------
 
 def verdict(name: str, value: float) -> tuple[str, str]:
@@ -704,6 +869,10 @@ def report(figures: dict, context: dict, details: dict) -> bool:
               "during the measurements: wall-clock figures, above all worker scaling, are "
               "pessimistic. Rerun on an idle machine.")
     print()
+    if "peer" in details:
+        print_peer(details["peer"], figures)
+    if not details.get("breakdown"):
+        return passed
     print("Pipeline breakdown (median wall ms per document):")
     for part, value in details["breakdown"].items():
         print(f"  {part:<42} {value:8.1f}")
@@ -722,6 +891,22 @@ def report(figures: dict, context: dict, details: dict) -> bool:
     return passed
 
 
+def peer_only(docs: int) -> int:
+    """The TCPDF peer alone, on the stored texts: no database, no Redis."""
+    work_dir = Path(tempfile.mkdtemp(prefix="parcours-bench-tcpdf-"))
+    try:
+        facts, images = sample_peer_facts()
+        peer = run_peer(facts, images, docs, work_dir)
+        if peer is None:
+            print_peer(None, {})
+            return 1
+        figures, context = peer_figures(peer)
+        report(figures, context, {"peer": peer})
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=30, help="in-process documents (median)")
@@ -730,10 +915,19 @@ def main() -> int:
                         help="also cProfile 10 more in-process documents and print the top")
     parser.add_argument("--pipeline-only", action="store_true",
                         help="skip the Celery runs (quick look at the in-process figures)")
+    parser.add_argument("--peer-only", action="store_true",
+                        help="run only the TCPDF peer (no database; stored texts)")
+    parser.add_argument("--no-peer", action="store_true",
+                        help="skip the TCPDF peer (--pipeline-only skips it too)")
+    parser.add_argument("--write-peer-sample", action="store_true",
+                        help=f"store this run's attestation texts in {PEER_SAMPLE.name} "
+                             "(what --peer-only prints)")
     parser.add_argument("--keep-db", action="store_true",
                         help=f"keep the {BENCH_DB} database after the run, to look into it "
                              "(the next run starts a fresh one anyway)")
     options = parser.parse_args()
+    if options.peer_only:
+        return peer_only(options.celery_docs)
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings.local")
     os.environ.setdefault("DEBUG", "false")  # no query log: measure what production runs
@@ -769,6 +963,16 @@ def main() -> int:
                                                        tag)
             finally:
                 clean_redis(task_ids, [f"bench-{tag}-c{c}" for c in (1, 2)])
+        peer = None
+        with_peer = not (options.no_peer or options.pipeline_only)
+        if with_peer or options.write_peer_sample:
+            facts, images = peer_facts(tag)
+            if options.write_peer_sample:
+                PEER_SAMPLE.write_text(json.dumps(facts, ensure_ascii=False, indent=1) + "\n")
+                log(f"wrote {PEER_SAMPLE.relative_to(ROOT)}")
+            if with_peer:
+                # As many documents as each Celery run, after them: nothing else runs then.
+                peer = run_peer(facts, images, options.celery_docs, Path(media_root))
         pipeline_cpu, bare_cpu = pipeline["cpu"]
         figures = {
             "document_pipeline_ms": pipeline["document_pipeline_ms"],
@@ -800,11 +1004,27 @@ def main() -> int:
                 "host_other_cores_1_worker": runs[1]["other_cores"],
                 "host_other_cores_2_workers": runs[2]["other_cores"],
             })
+        if peer:
+            peer_figs, peer_context = peer_figures(peer)
+            figures.update(peer_figs)
+            context.update(peer_context)
+            if runs:
+                figures["docs_per_s_vs_tcpdf"] = (runs[2]["docs_per_s"]
+                                                  / peer_figs["tcpdf_docs_per_s_2_procs"])
+                context["docs_per_s_vs_tcpdf_flat"] = (
+                    runs[2]["docs_per_s"] / peer_context["tcpdf_flat_docs_per_s_2_procs"])
+                # CPU per document, less sensitive to a busy host than wall-clock throughput.
+                context["cpu_per_doc_tcpdf_vs_parcours"] = (
+                    peer_context["tcpdf_cpu_ms_per_doc_2_procs"]
+                    / runs[2]["pool_cpu_ms_per_doc"])
         wrong_names = names_exact(tag)
-        passed = report(figures, context, {
+        details = {
             "breakdown": pipeline["breakdown"], "queries": pipeline["queries_per_document"],
             "runs": runs, "celery_docs": options.celery_docs, "profile": profile,
-        })
+        }
+        if with_peer:
+            details["peer"] = peer
+        passed = report(figures, context, details)
         # Every script exact: a wrong glyph or a lost diacritic fails the bench.
         print(f"names_exact: {'FAIL ' + repr(wrong_names) if wrong_names else 'PASS'}")
         passed = passed and not wrong_names
