@@ -205,3 +205,28 @@ def test_login_limits_hold_while_redis_is_down(production_cache):
         server.start()
         _wait_retry_period()
         cache.clear()
+
+
+@pytest.mark.django_db
+def test_a_redis_that_answers_with_errors_is_as_good_as_down(production_cache):
+    """A failover can leave the cache's Redis a read-only replica (as can maxmemory's OOM
+    refusals or MISCONF): its errors don't reach the pages either."""
+    server = production_cache
+    client = redis.Redis(host="127.0.0.1", port=server.port, socket_connect_timeout=1)
+    client.replicaof("127.0.0.1", 1)  # a master that isn't there: read-only, stale reads
+    try:
+        backend = caches["default"]
+        backend.set("written", 1)  # "You can't write against a read only replica."
+        assert backend.redis_down
+        assert backend.get("written") == 1  # from this process's memory
+        url = reverse("certificates:verify", args=["NOSUCHCODE23"])
+        web = Client()
+        with time_machine.travel(time.time(), tick=False):
+            statuses = [web.get(url).status_code for _ in range(31)]
+        assert statuses[:30] == [404] * 30, statuses
+        assert statuses[30] == 429
+    finally:
+        client.replicaof("NO", "ONE")
+        client.close()
+        _wait_retry_period()
+        cache.clear()
