@@ -526,7 +526,10 @@ ORPHAN_AFTER = timezone.timedelta(hours=1)
 
 
 def _stored_pdfs(storage, folder: str):
-    directories, files = storage.listdir(folder)
+    try:
+        directories, files = storage.listdir(folder)
+    except FileNotFoundError:  # a local storage where no document was ever stored
+        return
     for name in files:
         if name.endswith(".pdf"):
             yield f"{folder}/{name}"
@@ -538,9 +541,9 @@ def _stored_pdfs(storage, folder: str):
 def documents_remove_orphans(*, older_than=ORPHAN_AFTER) -> list[str]:
     """Delete the PDFs under documents/ that no document points to and that are older than
     `older_than`; the names deleted."""
+    # Through the storage API only: the files may be on S3, where a folder is only a prefix
+    # (exists("documents") is False there: listdir walks the prefixes).
     storage = Document._meta.get_field("pdf").storage
-    if not storage.exists("documents"):
-        return []
     cutoff = timezone.now() - older_than
     old = [name for name in _stored_pdfs(storage, "documents")
            if storage.get_modified_time(name) < cutoff]

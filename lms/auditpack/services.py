@@ -209,7 +209,52 @@ def packs_redispatch_stale(*, older_than=STALE_AFTER, limit: int = 100) -> int:
         AuditPack.objects.filter(pk__in=ids).update(dispatched_at=now)
     for position, pk in enumerate(ids):
         if not _dispatch(pk):
+            # The broker is still down: the rest stay due for the next sweep, unsent (as
+            # documents do: certificates.services.documents_redispatch_stale).
+            AuditPack.objects.filter(pk__in=ids[position:], status=PackStatus.PENDING) \
+                .update(dispatched_at=NEVER_SENT)
             AuditPack.objects.filter(pk__in=ids[position:], status=PackStatus.BUILDING) \
                 .update(dispatched_at=now - older_than)
             return position
     return len(ids)
+
+
+# ZIPs no pack points to: left by a worker killed between storing the archive and marking the
+# pack ready. Older than this, no build can still be about to point to them (a build lives
+# BUILD_TIME_LIMIT at most).
+ORPHAN_AFTER = datetime.timedelta(hours=1)
+PACKS_FOLDER = "audit-packs"
+
+
+def _stored_archives(storage, folder: str):
+    try:
+        directories, files = storage.listdir(folder)
+    except FileNotFoundError:  # a local storage where no pack was ever stored
+        return
+    for name in files:
+        yield f"{folder}/{name}"
+    for directory in directories:
+        yield from _stored_archives(storage, f"{folder}/{directory}")
+
+
+def packs_remove_orphans(*, older_than=ORPHAN_AFTER) -> list[str]:
+    """Delete the archives under audit-packs/ that no pack points to and that are older than
+    `older_than` (personal data no page can reach any more); the names deleted. Through the
+    storage API only (AUDIT_PACK_STORAGE may be S3, where a folder is a prefix)."""
+    storage = AuditPack._meta.get_field("archive").storage
+    cutoff = timezone.now() - older_than
+    old = [name for name in _stored_archives(storage, PACKS_FOLDER)
+           if storage.get_modified_time(name) < cutoff]
+    removed = []
+    for start in range(0, len(old), 500):
+        chunk = old[start:start + 500]
+        kept = set(AuditPack.objects.filter(archive__in=chunk).values_list("archive",
+                                                                           flat=True))
+        for name in chunk:
+            if name not in kept:
+                storage.delete(name)
+                removed.append(name)
+    if removed:
+        logger.warning("Removed %d orphan audit pack archive(s): %s", len(removed),
+                       ", ".join(removed[:20]))
+    return removed

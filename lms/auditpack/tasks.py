@@ -39,6 +39,11 @@ def audit_packs_redispatch_stale_task() -> int:
     return services.packs_redispatch_stale()
 
 
+@shared_task(name="lms.auditpack.tasks.audit_packs_remove_orphans_task")
+def audit_packs_remove_orphans_task() -> int:
+    return len(services.packs_remove_orphans())
+
+
 def _sweep_forever(every: float) -> None:
     while True:
         time.sleep(every * random.uniform(0.8, 1.2))  # noqa: S311 (not for security)

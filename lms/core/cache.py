@@ -3,9 +3,10 @@
 Everything the site keeps in the cache can be lost without harm: rate-limit counters
 (django-ratelimit, DRF throttles), Wagtail's site-root paths, rendered fragments. Lock-outs do
 not live there (django-axes' handler is the database one, see AXES_HANDLER). So when Redis
-can't be reached, a call answers from a per-process in-memory cache instead of raising: every
-page keeps working, and rate limits keep counting, per process (a limit of 30 a minute becomes
-30 a minute per gunicorn worker for the outage) instead of failing open.
+can't be reached, or answers with an error, a call answers from a per-process in-memory cache
+instead of raising: every page keeps working, and rate limits keep counting, per process (a
+limit of 30 a minute becomes 30 a minute per gunicorn worker for the outage) instead of
+failing open. Once Redis answers again, what the outage left in memory is forgotten.
 
 A down Redis costs milliseconds: the socket timeouts are short
 (lms.settings.base.cache_settings), and after a failure the backend does not try Redis again
@@ -20,8 +21,7 @@ import time
 
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,11 @@ logger = logging.getLogger(__name__)
 # period rather than one per call.
 RETRY_AFTER = 5.0
 LOG_EVERY = 60.0
-UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+# Not only a Redis that can't be reached: one that answers with an error (a replica left
+# read-only by a failover, "OOM command not allowed" at maxmemory, "MISCONF" when it can't
+# persist) is as useless to a page. Nothing the site asks of the cache is malformed, so any
+# error of Redis is a fault of Redis.
+UNREACHABLE = (RedisError, OSError)
 
 
 def _falls_back(name: str):
@@ -93,6 +97,9 @@ class FallbackRedisCache(RedisCache):
             with self._lock:
                 since, self._down_since = self._down_since, None
             if since is not None:
+                # What the outage left in memory would come back at the next one, though
+                # Redis may have changed or deleted it meanwhile: forget it.
+                self._fallback.clear()
                 logger.warning("Cache: Redis answers again after %.0f s.",
                                time.monotonic() - since)
 

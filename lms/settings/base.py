@@ -275,6 +275,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "certificates.tasks.documents_remove_orphans",
         "schedule": crontab(minute=17),
     },
+    "audit-packs-remove-orphans": {
+        "task": "lms.auditpack.tasks.audit_packs_remove_orphans_task",
+        "schedule": crontab(minute=47),
+    },
     "privacy-retention-purge": {
         "task": "lms.privacy.tasks.retention_purge_task",
         "schedule": crontab(hour=3, minute=40),

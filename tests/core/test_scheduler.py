@@ -83,7 +83,8 @@ def test_the_real_alert_job_runs_from_the_projects_schedule(time_machine):
     jobs = Scheduler(settings.CELERY_BEAT_SCHEDULE)
     assert "attendance-alerts" in jobs.jobs
     with mock.patch("lms.convocations.tasks.reminders_send_task.apply"), \
-            mock.patch("certificates.tasks.documents_remove_orphans_task.apply"):
+            mock.patch("certificates.tasks.documents_remove_orphans_task.apply"), \
+            mock.patch("lms.auditpack.tasks.audit_packs_remove_orphans_task.apply"):
         assert "attendance-alerts" in jobs.tick()
 
 

@@ -48,5 +48,24 @@ if _QUEUE:
 
 if _SWEEP_EVERY:
     from certificates import services
+    from lms.auditpack import services as pack_services
 
-    services.SWEEP_EVERY = float(_SWEEP_EVERY)
+    services.SWEEP_EVERY = pack_services.SWEEP_EVERY = float(_SWEEP_EVERY)
+
+_BUILD_DELAY = os.environ.get("PARCOURS_FAULTS_BUILD_DELAY")
+
+if _BUILD_DELAY:
+    import functools
+    import time
+
+    from lms.auditpack import services as pack_services
+
+    _write_zip = pack_services.write_zip
+
+    @functools.wraps(_write_zip)
+    def _slow_write_zip(*args, **kwargs):
+        # Long enough for the test to kill the worker while it builds the pack.
+        time.sleep(float(_BUILD_DELAY))
+        return _write_zip(*args, **kwargs)
+
+    pack_services.write_zip = _slow_write_zip

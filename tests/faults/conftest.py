@@ -138,7 +138,7 @@ class Worker:
 @contextmanager
 def fault_worker(*, broker_url: str, queue: str, log: Path, render_delay: float = 0,
                  visibility_timeout: float = 0, concurrency: int = 1,
-                 sweeper: bool = False, sweep_every: float = 0):
+                 sweeper: bool = False, sweep_every: float = 0, build_delay: float = 0):
     """Like tests.celery_worker.celery_worker, with the fault hooks of tests/faults/__init__.py
     and its own process group so that the test can kill it whole."""
     env = {
@@ -156,6 +156,8 @@ def fault_worker(*, broker_url: str, queue: str, log: Path, render_delay: float 
         env["PARCOURS_FAULTS_QUEUE"] = queue
     if sweep_every:
         env["PARCOURS_FAULTS_SWEEP_EVERY"] = str(sweep_every)
+    if build_delay:
+        env["PARCOURS_FAULTS_BUILD_DELAY"] = str(build_delay)
     command = [sys.executable, "-m", "celery", "-A", "lms", "worker", "-Q", queue,
                "-c", str(concurrency),
                "-P", "prefork", "-I", "tests.faults", "--without-heartbeat",

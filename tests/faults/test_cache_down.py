@@ -18,7 +18,7 @@ from lms.core import cache as fallback_cache
 from lms.settings.base import cache_settings
 from tests import authorization_expectations as spec
 from tests.faults.conftest import RedisServer
-from tests.test_authorization_matrix import CASES, GRANTED, _url, check, world  # noqa: F401
+from tests.test_authorization_matrix import CASES, GRANTED, ROUTES, _url, check, world  # noqa: F401
 
 pytestmark = [pytest.mark.integration]
 
@@ -69,6 +69,10 @@ def test_every_url_of_every_role_answers_with_redis_down_then_redis_is_used_agai
     cache.set("probe", "up")
     assert any(b"probe" in key for key in _redis_keys(server))
 
+    # The matrix's cases are every route of the URLconf (its own test fails a route without
+    # expectations) and the explicit pages: all of them are walked, as every role.
+    walked_keys = {key for key, _method in CASES}
+    assert set(ROUTES) <= walked_keys, set(ROUTES) - walked_keys
     server.stop()
     problems, durations = [], []
     walk_started = time.monotonic()
@@ -94,6 +98,8 @@ def test_every_url_of_every_role_answers_with_redis_down_then_redis_is_used_agai
     print(f"Redis down: {len(durations)} requests in {walked:.1f} s, median "
           f"{median * 1000:.0f} ms, slowest {slowest[0] * 1000:.0f} ms ({slowest[1]})")
     assert not problems, "\n".join(problems)
+    healthz_cases = sum(1 for key, _method in CASES if key == "healthz")
+    assert len(durations) == (len(CASES) - healthz_cases) * len(spec.ROLES)
     assert median < MEDIAN_REQUEST, median
     assert slowest[0] < SLOWEST_REQUEST, slowest
 
@@ -155,3 +161,72 @@ def test_a_down_redis_costs_milliseconds_and_is_logged_once(production_cache, ca
         server.start()
         _wait_retry_period()
         caches["default"].clear()
+
+
+@pytest.mark.django_db
+def test_login_limits_hold_while_redis_is_down(production_cache):
+    """Never open on login: the API token endpoint's throttle keeps counting per process,
+    and lock-outs (django-axes, kept in the database) keep locking, with Redis stopped."""
+    from tests.accounts.factories import PASSWORD, TrainerFactory
+
+    server = production_cache
+    person = TrainerFactory()
+    other = TrainerFactory()
+    server.stop()
+    try:
+        # Five wrong passwords lock the account (AXES_FAILURE_LIMIT): the right one is
+        # refused, on the login form and on the token endpoint.
+        client = Client()
+        for attempt in range(5):
+            response = client.post("/comptes/connexion/",
+                                   {"username": person.username, "password": f"x{attempt}"})
+            assert response.status_code in (200, 429), response.status_code
+        response = client.post("/comptes/connexion/",
+                               {"username": person.username, "password": PASSWORD})
+        assert response.status_code == 429
+        assert "_auth_user_id" not in client.session
+        response = Client().post("/api/v1/auth/token/",
+                                 {"username": person.username, "password": PASSWORD},
+                                 content_type="application/json")
+        assert response.status_code in (400, 403, 429), response.status_code
+        assert "token" not in response.json()
+
+        # The token endpoint's throttle: 20 a minute per address, then 429, even for the
+        # right password (counted in the fallback, the wall clock standing still).
+        cache.clear()
+        with time_machine.travel(time.time(), tick=False):
+            statuses = [Client().post("/api/v1/auth/token/",
+                                      {"username": other.username, "password": PASSWORD},
+                                      content_type="application/json").status_code
+                        for _ in range(21)]
+        assert statuses[:20] == [200] * 20, statuses
+        assert statuses[20] == 429
+    finally:
+        server.start()
+        _wait_retry_period()
+        cache.clear()
+
+
+@pytest.mark.django_db
+def test_a_redis_that_answers_with_errors_is_as_good_as_down(production_cache):
+    """A failover can leave the cache's Redis a read-only replica (as can maxmemory's OOM
+    refusals or MISCONF): its errors don't reach the pages either."""
+    server = production_cache
+    client = redis.Redis(host="127.0.0.1", port=server.port, socket_connect_timeout=1)
+    client.replicaof("127.0.0.1", 1)  # a master that isn't there: read-only, stale reads
+    try:
+        backend = caches["default"]
+        backend.set("written", 1)  # "You can't write against a read only replica."
+        assert backend.redis_down
+        assert backend.get("written") == 1  # from this process's memory
+        url = reverse("certificates:verify", args=["NOSUCHCODE23"])
+        web = Client()
+        with time_machine.travel(time.time(), tick=False):
+            statuses = [web.get(url).status_code for _ in range(31)]
+        assert statuses[:30] == [404] * 30, statuses
+        assert statuses[30] == 429
+    finally:
+        client.replicaof("NO", "ONE")
+        client.close()
+        _wait_retry_period()
+        cache.clear()

@@ -128,3 +128,62 @@ def test_a_worker_killed_whole_is_recovered_by_the_sweep_when_the_lease_expires(
     assert document.attempts == 2
     assert document.lease_until is None
     _assert_each_exactly_once([document.pk])
+
+
+def _completed_enrollments(path, cohort, count):
+    return [EnrollmentFactory(path=path, cohort=cohort, status=EnrollmentStatus.COMPLETED,
+                              completed_at=timezone.now()) for _ in range(count)]
+
+
+def _ask_then_lose_the_messages(redis_server, trainer, enrollments) -> list[int]:
+    """Documents asked for while no worker runs: their messages wait in Redis, which then
+    restarts without them (no persistence: a crash, or a failover to an empty replica)."""
+    pks = [services.document_request(kind=DocumentKind.ATTESTATION, by=trainer,
+                                     enrollment=enrollment).pk for enrollment in enrollments]
+    assert Document.objects.filter(pk__in=pks, status=DocumentStatus.PENDING,
+                                   dispatched_at__gt=services.NEVER_SENT).count() == len(pks)
+    redis_server.stop()
+    redis_server.start()
+    return pks
+
+
+def test_messages_lost_with_a_redis_restart_are_sent_again_by_the_sweep_within_a_minute(
+        redis_server, queue, path, cohort, organisation, trainer, tmp_path):
+    enrollments = _completed_enrollments(path, cohort, 10)
+    with producer_on(redis_server.url, queue=queue):
+        pks = _ask_then_lose_the_messages(redis_server, trainer, enrollments)
+        back = time.monotonic()
+        # Production's periods: sent again once STALE_AFTER (30 s) old, swept every 15 s.
+        with fault_worker(broker_url=redis_server.url, queue=queue, log=tmp_path / "w.log",
+                          sweeper=True):
+            wait_for(lambda: _issued_count(pks) == len(pks), timeout=90, interval=0.5)
+        recovered = time.monotonic() - back
+    print(f"\n{len(pks)} documents whose messages were lost with a Redis restart: all issued "
+          f"{recovered:.1f} s after its return (worker start included)")
+    assert recovered < 60
+    _assert_each_exactly_once(pks)
+
+
+def test_asking_again_after_a_minute_sends_a_lost_document_again(
+        redis_server, queue, enrollment, organisation, trainer, tmp_path):
+    enrollment.status, enrollment.completed_at = EnrollmentStatus.COMPLETED, timezone.now()
+    enrollment.save()
+    with producer_on(redis_server.url, queue=queue):
+        [pk] = _ask_then_lose_the_messages(redis_server, trainer, [enrollment])
+        # A worker that does not sweep: only the second request can bring the document back.
+        with fault_worker(broker_url=redis_server.url, queue=queue, log=tmp_path / "w.log"):
+            again = services.document_request(kind=DocumentKind.ATTESTATION, by=trainer,
+                                              enrollment=enrollment)
+            assert again.pk == pk
+            time.sleep(3)  # asked again too soon: left to the (lost) message
+            assert Document.objects.get(pk=pk).status == DocumentStatus.PENDING
+            # A minute later (skipped): the same click sends it again.
+            Document.objects.filter(pk=pk).update(
+                dispatched_at=timezone.now() - services.ASK_AGAIN_RESENDS_AFTER
+                - timedelta(seconds=1))
+            asked = time.monotonic()
+            services.document_request(kind=DocumentKind.ATTESTATION, by=trainer,
+                                      enrollment=enrollment)
+            wait_for(lambda: _issued_count([pk]) == 1, timeout=40)
+        print(f"\nasked again after a minute: issued {time.monotonic() - asked:.1f} s later")
+    _assert_each_exactly_once([pk])
