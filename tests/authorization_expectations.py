@@ -229,10 +229,11 @@ EXPECTATIONS: dict[str, dict[str, frozenset[str]]] = {
     "document-reissue": {POST: COHORT_A},
     "document-revoke": {POST: only(MANAGER)},
 
-    # Insertion programmes and their staff: a manager's pages.
-    "insertion:programme_list": {GET: only(MANAGER)},
-    "insertion:programme_create": {GET: only(MANAGER), POST: only(MANAGER)},
-    "insertion:programme_edit": {GET: only(MANAGER), POST: only(MANAGER)},
+    # Insertion programmes and their staff: a manager creates and changes any; insertion staff
+    # create programmes (the list shows theirs) and change those they staff (programme P).
+    "insertion:programme_list": {GET: ANY_INSERTION},
+    "insertion:programme_create": {GET: ANY_INSERTION, POST: ANY_INSERTION},
+    "insertion:programme_edit": {GET: PROGRAMME_P, POST: PROGRAMME_P},
     # Insertion (/insertion/): staff follow their programme's trainees, managers all ----------
     "insertion:dashboard": {GET: ANY_INSERTION},
     "insertion:trainee_create": {GET: ANY_INSERTION, POST: ANY_INSERTION},
@@ -253,8 +254,8 @@ EXPECTATIONS: dict[str, dict[str, frozenset[str]]] = {
     "insertion:figures-xlsx": {GET: ANY_INSERTION},
     "insertion:figures-csv": {GET: ANY_INSERTION},
     # API: lists are scoped (empty for others); writes check the role, then the body.
-    "programme-list": {GET: SIGNED_IN, POST: only(MANAGER)},
-    "programme-detail": {GET: PROGRAMME_P, PUT: only(MANAGER), PATCH: only(MANAGER)},
+    "programme-list": {GET: SIGNED_IN, POST: ANY_INSERTION},
+    "programme-detail": {GET: PROGRAMME_P, PUT: PROGRAMME_P, PATCH: PROGRAMME_P},
     "trainee-list": {GET: SIGNED_IN, POST: ANY_INSERTION},
     "trainee-detail": {GET: PROGRAMME_P, PATCH: PROGRAMME_P},
     "contract-list": {GET: SIGNED_IN, POST: ANY_INSERTION},

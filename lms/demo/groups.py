@@ -140,9 +140,27 @@ def users(usernames) -> dict[str, User]:
     return {user.username: user for user in User.objects.filter(username__in=list(usernames))}
 
 
+def _path_trainers_seed() -> None:
+    """The trainers of each path (who create its groups, place its learners and follow it
+    whole): those of its demo groups, set only while the path has none (an editor's choice in
+    the admin is kept)."""
+    by_path: dict[str, list[str]] = {}
+    for spec in GROUPS:
+        by_path.setdefault(spec.path, [])
+        by_path[spec.path] += [name for name in spec.trainers if name not in by_path[spec.path]]
+    for slug, usernames in by_path.items():
+        path = TrainingPathPage.objects.filter(slug=slug).first()
+        if path is None or path.trainers.exists():
+            continue
+        people = users(usernames)
+        path.trainers.set([people[name] for name in usernames])
+        path.save()  # a page's parental relation is written on save
+
+
 def cohorts_demo_seed(*, today: datetime.date) -> int:
-    """Create each group with its trainers and sessions unless its path already has a group.
-    Returns the number of groups created."""
+    """Give each path its trainers, then create each group with its trainers and sessions
+    unless its path already has a group. Returns the number of groups created."""
+    _path_trainers_seed()
     created = 0
     for spec in GROUPS:
         if demo_cohort(spec) is not None:

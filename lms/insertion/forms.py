@@ -374,7 +374,9 @@ class ExitForm(PageForm):
 # Programmes ---------------------------------------------------------------------------------
 
 class ProgrammeForm(forms.Form):
-    """An insertion programme and its staff (a manager's form)."""
+    """An insertion programme and its staff. A manager chooses all its staff; a member of the
+    insertion staff is on it anyway (services.programme_create / programme_update keep them)
+    and chooses the colleagues who follow its trainees with them."""
 
     name = forms.CharField(label=_("Name"), max_length=200)
     start_date = forms.DateField(label=_("Start date"), widget=DATE_WIDGET,
@@ -390,7 +392,7 @@ class ProgrammeForm(forms.Form):
         help_text=_("Co-financed programmes keep supporting evidence for 10 years."))
     funders = forms.CharField(label=_("Funders"), max_length=300, required=False)
 
-    def __init__(self, *args, programme=None, **kwargs):
+    def __init__(self, *args, programme=None, user=None, **kwargs):
         if programme is not None:
             kwargs.setdefault("initial", {
                 "name": programme.name, "start_date": programme.start_date,
@@ -398,8 +400,13 @@ class ProgrammeForm(forms.Form):
                 "funders": programme.funders,
                 "staff": [member.pk for member in programme.staff.all()]})
         super().__init__(*args, **kwargs)
-        self.fields["staff"].queryset = (User.objects.insertion_staff().filter(is_active=True)
-                                         .order_by("last_name", "first_name", "pk"))
+        staff = User.objects.insertion_staff().filter(is_active=True)
+        if user is not None and not user.sees_everything:
+            staff = staff.exclude(pk=user.pk)
+            self.fields["staff"].label = _("Colleagues")
+            self.fields["staff"].help_text = _(
+                "You follow its trainees: tick the colleagues who follow them with you.")
+        self.fields["staff"].queryset = staff.order_by("last_name", "first_name", "pk")
 
     def clean(self):
         data = super().clean()

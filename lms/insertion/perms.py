@@ -9,8 +9,20 @@ def follows_trainees(user) -> bool:
     return user.is_authenticated and (user.sees_everything or user.is_insertion_staff)
 
 
-def can_manage_programmes(user) -> bool:
-    return user.is_authenticated and user.sees_everything
+def can_create_programme(user) -> bool:
+    """Managers, and insertion staff (who then staff the programme they create)."""
+    return user.is_authenticated and user.is_active and (
+        user.sees_everything or user.is_insertion_staff)
+
+
+def can_edit_programme(user, programme) -> bool:
+    """Managers change any programme and its staff; insertion staff the programmes they
+    staff (and stay on their staff)."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.sees_everything:
+        return True
+    return user.is_insertion_staff and programme.staff.filter(pk=user.pk).exists()
 
 
 def can_follow(user, trainee) -> bool:

@@ -25,7 +25,7 @@ from .models import (
     Trainee,
     TraineeStatusChange,
 )
-from .perms import can_follow, can_read_notes
+from .perms import can_create_programme, can_edit_programme, can_follow, can_read_notes
 
 MIN_CONTRACT_MONTHS, MAX_TOTAL_MONTHS = 4, 24
 
@@ -58,10 +58,26 @@ def _require_programme_staff(by, programme: Programme) -> None:
 PROGRAMME_FIELDS = ("name", "start_date", "end_date", "co_financed", "funders")
 
 
-def _require_manager(by) -> None:
-    """Programmes and their staff are a manager's (by=None: a system write, e.g. the demo)."""
-    if by is not None and not by.sees_everything:
-        raise PermissionDenied(_("Only a manager creates or changes insertion programmes."))
+def _require_creator(by) -> None:
+    """Managers and insertion staff create programmes (by=None: a system write, e.g. the
+    demo)."""
+    if by is not None and not can_create_programme(by):
+        raise PermissionDenied(_("Only managers and insertion staff create insertion "
+                                 "programmes."))
+
+
+def _require_editor(by, programme: Programme) -> None:
+    """A manager changes any programme, insertion staff those they staff."""
+    if by is not None and not can_edit_programme(by, programme):
+        raise PermissionDenied(_("Only a manager or the programme's staff change it."))
+
+
+def _with_writer(staff: list, by) -> list:
+    """Insertion staff who create or change a programme are on its staff, and stay on it
+    (only a manager takes a staff member off a programme they would no longer see)."""
+    if by is not None and not by.sees_everything and by not in staff:
+        staff.append(by)
+    return staff
 
 
 def _staff_check(staff) -> list:
@@ -83,11 +99,12 @@ def _programme_dates_check(programme: Programme) -> None:
 @transaction.atomic
 def programme_create(*, name: str, start_date, by=None, end_date=None, staff=(),
                      co_financed: bool = False, funders: str = "") -> Programme:
-    """A new insertion programme with its staff (active insertion staff members)."""
-    _require_manager(by)
+    """A new insertion programme with its staff (active insertion staff members). Created by
+    a manager, or by a member of the insertion staff, who is then one of its staff."""
+    _require_creator(by)
     programme = Programme(name=name.strip(), start_date=start_date, end_date=end_date,
                           co_financed=co_financed, funders=funders.strip())
-    staff = _staff_check(staff)
+    staff = _with_writer(_staff_check(staff), by)
     programme.full_clean()
     _programme_dates_check(programme)
     programme.save()
@@ -99,14 +116,15 @@ def programme_create(*, name: str, start_date, by=None, end_date=None, staff=(),
 def programme_update(*, programme: Programme, by=None, staff=None, **fields) -> Programme:
     """Change the fields given (PROGRAMME_FIELDS) and, when given, the staff. A staff member
     taken off the programme no longer follows its trainees; one who is the referent of some
-    of them stays their referent until a colleague takes over (their history names them)."""
-    _require_manager(by)
+    of them stays their referent until a colleague takes over (their history names them).
+    Insertion staff change the programmes they staff, and stay on their staff."""
     unknown = set(fields) - set(PROGRAMME_FIELDS)
     if unknown:
         raise TypeError(f"programme_update() got unexpected fields: {', '.join(sorted(unknown))}")
     programme = Programme.objects.select_for_update().get(pk=programme.pk)
+    _require_editor(by, programme)
     if staff is not None:
-        staff = _staff_check(staff)
+        staff = _with_writer(_staff_check(staff), by)
     for name, value in fields.items():
         setattr(programme, name, value.strip() if isinstance(value, str) else value)
     programme.full_clean()

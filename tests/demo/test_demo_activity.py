@@ -19,7 +19,8 @@ from lms.attendance.models import Attendance, AttendanceAlert, Session
 from lms.cohorts.models import Cohort
 from lms.insertion.enums import ExitCategory
 from lms.insertion.models import Trainee
-from lms.progress.enums import AssessmentKind
+from lms.progress.enums import AssessmentKind, EnrollmentSource
+from lms.progress.models import Enrollment, LessonCompletion
 
 COUNTED = ("cohorts.Cohort", "attendance.Session", "attendance.Attendance",
            "attendance.AttendanceChange", "attendance.AttendanceAlert",
@@ -90,6 +91,13 @@ def demo_is_complete():
     issued = Document.objects.filter(status=DocumentStatus.ISSUED)
     assert set(issued.values_list("kind", flat=True)) == set(DocumentKind.values)
     assert not Document.objects.exclude(status=DocumentStatus.ISSUED).exists()
+    # A learner who enrolled herself from the catalogue, in no group yet: to be placed.
+    helene = Enrollment.objects.get(learner__username="helene.lefevre-dubois")
+    assert (helene.path.slug, helene.source, helene.cohort_id) == (
+        "club-premiers-pas", EnrollmentSource.SELF, None)
+    assert helene.enrolled_by.username == "helene.lefevre-dubois"
+    assert not helene.memberships.exists()
+    assert LessonCompletion.objects.filter(learner=helene.learner).count() == 2
     # The insertion programme.
     trainees = Trainee.objects.all()
     assert trainees.count() >= 8
@@ -138,6 +146,9 @@ PAGES = {
         ("/emargement/groupes/{club}/", "Guillot"),
         ("/suivi/formation/", "Club Premiers pas"),
         ("/suivi/formation/groupe/{club}/", "Bouchard"),
+        ("/suivi/formation/groupe/{club}/placer/", "Lefèvre-Dubois"),
+        # She trains the club's path: she creates its groups.
+        ("/emargement/groupes/nouveau/", "Club Premiers pas numériques"),
         ("/certificats/groupes/{club}/", "{sheet}"),
         ("/convocations/groupes/{club}/", "Brunet"),
     ],

@@ -33,6 +33,9 @@ def test_seed_builds_a_believable_tiers_lieu(seeded, client):
     assert User.objects.trainers().count() == 3
     assert User.objects.insertion_staff().count() == 2
     assert User.objects.managers().count() == 1
+    # Every demo account opens with the demo's password (hashed once for all).
+    for user in User.objects.all():
+        assert user.check_password("parcours-demo-2026"), user
     names = " ".join(User.objects.values_list("last_name", flat=True))
     names += " ".join(User.objects.values_list("first_name", flat=True))
     assert re.search(r"[\u0600-\u06FF]", names), "a name in Arabic script"

@@ -127,6 +127,8 @@ def pytest_terminal_summary(terminalreporter):
         return
     write = terminalreporter.write_line
     terminalreporter.section("browser journeys: screenshots")
+    if "seed_demo" in REPORT.durations:
+        write(f"seed_demo, once for the demo journeys: {REPORT.durations['seed_demo']:.1f} s")
     for journey, paths in REPORT.screenshots.items():
         duration = REPORT.durations.get(journey)
         took = f" ({duration:.1f} s)" if duration is not None else ""

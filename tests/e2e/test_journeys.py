@@ -1,32 +1,24 @@
 """User journeys in a real browser (Chromium through Playwright), with axe-core on every page:
-the learner on a phone, the same learner with the keyboard only, the trainer's roll call on a
-small phone, and the insertion staff's follow-up."""
-
-import datetime
+the learner on a phone, the same learner with the keyboard only, and the insertion staff's
+follow-up. The trainer's roll call on a small phone is walked on the demo's data
+(test_demo_journeys.py)."""
 
 import pytest
-from django.utils import timezone
 
 from certificates.enums import DocumentKind
 from certificates.models import Document
-from lms.attendance.models import Attendance, Session
 from lms.insertion.models import Interview
 from lms.progress.enums import EnrollmentStatus
 from lms.progress.models import Enrollment
-from tests.accounts.factories import PASSWORD, LearnerFactory
-from tests.attendance.factories import SessionFactory
+from tests.accounts.factories import PASSWORD
 from tests.courses.factories import LessonFactory, lesson_body
 from tests.e2e.helpers import (
     DESKTOP,
     PHONE,
-    SMALL_PHONE,
     Journey,
-    draw_with_finger,
-    draw_with_mouse,
     log_in,
     tab_to,
 )
-from tests.progress.factories import EnrollmentFactory
 
 # live_server needs committed data; the Wagtail root page and the attendance statuses come from
 # migrations, so they are restored after each flush.
@@ -174,89 +166,6 @@ def test_learner_keyboard_only(live_server, new_page, learner_setup, learner):
     assert "100" in result.inner_text()
     journey.step("quiz-passed")
     assert Enrollment.objects.get(pk=learner_setup.pk).status == EnrollmentStatus.COMPLETED
-
-    journey.finish()
-    journey.assert_accessible()
-
-
-@pytest.fixture
-def roll_call_setup(path, module, cohort, trainer):
-    learners = [LearnerFactory(first_name=first, last_name=last) for first, last in
-                [("Chloé", "Martin"), ("Amine", "Benali"), ("Jeanne", "Durand")]]
-    for learner in learners:
-        EnrollmentFactory(learner=learner, path=path, cohort=cohort)
-    session = SessionFactory(cohort=cohort, module=module, trainer=trainer,
-                             date=timezone.localdate(), start_time=datetime.time(9, 0),
-                             end_time=datetime.time(12, 0), room="Salle Ada Lovelace")
-    return session, sorted(learners, key=lambda learner: learner.last_name)
-
-
-def test_trainer_roll_call_journey(live_server, new_page, roll_call_setup, trainer):
-    session, (benali, durand, martin) = roll_call_setup
-    page = new_page(SMALL_PHONE)
-    journey = Journey("trainer", page, live_server.url)
-
-    log_in(journey, trainer.username, PASSWORD)
-    page.locator(".site-nav a[href='/emargement/']").click()
-    page.wait_for_url("**/emargement/")
-    journey.step("sessions")
-
-    page.locator(".session-list--today .session-card__link").first.tap()
-    page.wait_for_url(f"**/emargement/seances/{session.pk}/")
-    journey.step("roll-call")
-
-    statuses = {benali: "present", durand: "absent", martin: "present"}
-    for learner, status in statuses.items():
-        page.locator(f"#learner-{learner.pk} input[name=status_{learner.pk}][value={status}]").tap()
-    journey.step("statuses-tapped")
-    with page.expect_navigation():
-        page.locator("form.rollcall button[type=submit]").tap()
-    assert page.locator(".message--success").is_visible()
-    marks = {mark.learner_id: mark.status.code
-             for mark in Attendance.objects.filter(session=session).select_related("status")}
-    assert marks == {learner.pk: status for learner, status in statuses.items()}
-    journey.step("roll-call-saved")
-
-    with page.expect_navigation():
-        page.locator(f"#learner-{benali.pk} a[href$='/signature/{benali.pk}/']").tap()
-    canvas = page.locator("[data-signature-form] [data-signature-canvas]")
-    canvas.wait_for()
-    draw_with_finger(page, canvas)
-    assert page.input_value("[data-signature-form] input[name=strokes]").startswith('["M')
-    journey.step("learner-signature-drawn")
-    with page.expect_navigation():
-        page.locator("form[data-signature-form] button[type=submit]").tap()
-    assert page.locator(".signing__done").is_visible()  # the signing mode thanks the learner
-    mark = Attendance.objects.get(session=session, learner=benali)
-    assert mark.signed_at is not None
-    assert mark.signature_svg.startswith("<svg")
-    journey.step("learner-signed")
-    page.locator(".signing__staff summary").tap()
-    with page.expect_navigation():
-        page.locator("[data-signing-exit]").tap()
-
-    with page.expect_navigation():
-        page.locator(".rollcall__lock a").tap()
-    canvas = page.locator("[data-signature-form] [data-signature-canvas]")
-    canvas.wait_for()
-    draw_with_mouse(page, canvas)
-    # Martin is marked present but didn't sign: the page names him and the trainer confirms
-    # closing without his signature (the sheet prints "présent·e — non signé").
-    assert martin.last_name in page.locator("main").inner_text()
-    page.locator("input[name=confirm_unsigned]").check()
-    journey.step("countersignature-drawn")
-    with page.expect_navigation():
-        page.locator("form[data-signature-form] button[type=submit]").tap()
-    session = Session.objects.get(pk=session.pk)
-    assert session.locked_at is not None
-    assert session.locked_by == trainer
-    assert session.countersignature_svg.startswith("<svg")
-    assert page.locator(".callout[role=status]").is_visible()
-    journey.step("sheet-closed")
-
-    journey.goto(f"/emargement/seances/{session.pk}/")
-    assert not page.locator("form.rollcall").count()  # read-only once locked
-    journey.step("roll-call-locked")
 
     journey.finish()
     journey.assert_accessible()

@@ -176,27 +176,50 @@ def test_programme_fields(api, staff, programme, trainee):
 
 
 @pytest.mark.django_db
-def test_only_managers_create_and_change_programmes(api, staff, manager, programme,
-                                                    other_staff):
+def test_managers_create_and_change_any_programme(api, staff, manager, programme,
+                                                  other_staff):
     data = {"name": "Chantier vélo", "start_date": "2026-09-01", "staff": [staff.pk],
             "co_financed": True, "funders": "FSE+, Département"}
-    assert post(as_user(api, staff), url("programmes"), data).status_code == 403
-    assert api.patch(url("programmes", programme.pk), {"name": "X"},
-                     format="json").status_code == 403
-    foreign = ProgrammeFactory(staff=[other_staff])
-    assert api.patch(url("programmes", foreign.pk), {"name": "X"},
-                     format="json").status_code == 404
     response = post(as_user(api, manager), url("programmes"), data)
     assert response.status_code == 201, response.content
     created = Programme.objects.get(pk=response.json()["id"])
     assert created.co_financed and list(created.staff.all()) == [staff]
-    response = api.patch(url("programmes", created.pk), {"staff": [staff.pk, other_staff.pk]},
+    response = api.patch(url("programmes", created.pk), {"staff": [other_staff.pk]},
                          format="json")
     assert response.status_code == 200, response.content
-    assert {row["id"] for row in response.json()["staff"]} == {staff.pk, other_staff.pk}
+    assert [row["id"] for row in response.json()["staff"]] == [other_staff.pk]
     response = api.put(url("programmes", created.pk), {**data, "name": "Chantier cycles"},
                        format="json")
     assert response.status_code == 200 and response.json()["name"] == "Chantier cycles"
+
+
+@pytest.mark.django_db
+def test_insertion_staff_create_programmes_and_change_those_they_staff(
+        api, staff, programme, other_staff, trainer, learner):
+    data = {"name": "Chantier vélo", "start_date": "2026-09-01", "staff": [other_staff.pk]}
+    response = post(as_user(api, staff), url("programmes"), data)
+    assert response.status_code == 201, response.content
+    created = Programme.objects.get(pk=response.json()["id"])
+    # Its creator is on its staff, beside the colleague they chose.
+    assert set(created.staff.all()) == {staff, other_staff}
+    assert {row["id"] for row in response.json()["staff"]} == {staff.pk, other_staff.pk}
+    # They change it, and stay on its staff even when the list sent leaves them out.
+    response = api.patch(url("programmes", created.pk), {"name": "Chantier cycles",
+                                                         "staff": []}, format="json")
+    assert response.status_code == 200, response.content
+    assert [row["id"] for row in response.json()["staff"]] == [staff.pk]
+    assert api.patch(url("programmes", programme.pk), {"funders": "DDETS"},
+                     format="json").status_code == 200
+    # Another programme is none of theirs: not found.
+    foreign = ProgrammeFactory(staff=[other_staff])
+    assert api.patch(url("programmes", foreign.pk), {"name": "X"},
+                     format="json").status_code == 404
+    # Trainers and learners create none, whatever they send.
+    count = Programme.objects.count()
+    for user in (trainer, learner):
+        assert post(as_user(api, user), url("programmes"), data).status_code == 403
+        assert post(api, url("programmes"), {}).status_code == 403
+    assert Programme.objects.count() == count
 
 
 @pytest.mark.django_db

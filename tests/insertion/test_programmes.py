@@ -1,4 +1,5 @@
-"""Insertion programmes and their staff, written by a manager: services.programme_create /
+"""Insertion programmes and their staff, written by a manager (any programme) or by insertion
+staff (programmes they create, and those they staff): services.programme_create /
 programme_update, used by the site's pages and the API."""
 
 import datetime
@@ -33,12 +34,30 @@ def test_a_manager_creates_and_changes_a_programme(manager, staff):
     assert programme.end_date == START + datetime.timedelta(days=365)
 
 
-def test_only_a_manager_writes_programmes(staff, trainer, programme):
-    for user in (staff, trainer):
+def test_insertion_staff_create_programmes_and_change_those_they_staff(staff, programme):
+    colleague = InsertionStaffFactory()
+    created = services.programme_create(by=staff, name="Chantier vélo", start_date=START,
+                                        staff=[colleague])
+    assert set(created.staff.all()) == {staff, colleague}  # its creator is on its staff
+    # They change it, and stay on its staff: only a manager takes them off.
+    created = services.programme_update(programme=created, by=staff, name="Chantier cycles",
+                                        staff=[colleague])
+    assert created.name == "Chantier cycles"
+    assert set(created.staff.all()) == {staff, colleague}
+    services.programme_update(programme=programme, by=staff, funders="DDETS")
+    # Not a programme they staff: refused.
+    with pytest.raises(PermissionDenied):
+        services.programme_update(programme=ProgrammeFactory(staff=[colleague]), by=staff,
+                                  name="X")
+
+
+def test_trainers_and_learners_write_no_programme(trainer, learner, programme):
+    for user in (trainer, learner, InsertionStaffFactory(is_active=False)):
         with pytest.raises(PermissionDenied):
             services.programme_create(by=user, name="X", start_date=START)
         with pytest.raises(PermissionDenied):
             services.programme_update(programme=programme, by=user, name="X")
+    assert not Programme.objects.filter(name="X").exists()
 
 
 def test_the_staff_are_active_insertion_staff_and_dates_coherent(manager, staff):
@@ -77,8 +96,39 @@ def test_the_manager_creates_a_programme_from_the_site(client, manager, staff):
     assert programme.name == "Recyclerie" and not programme.staff.exists()
 
 
-def test_the_programme_pages_are_a_managers(client, staff, trainer, learner, programme):
-    for user in (staff, trainer, learner):
+def test_insertion_staff_create_a_programme_from_the_site(client, staff, programme):
+    colleague = InsertionStaffFactory(first_name="Sandrine", last_name="Moreau")
+    foreign = ProgrammeFactory(name="Chantier d'à côté", staff=[colleague])
+    client.force_login(staff)
+    dashboard = html.unescape(client.get(reverse("insertion:dashboard")).content.decode())
+    assert f'href="{reverse("insertion:programme_list")}"' in dashboard
+    # The list shows the programmes they staff, not the others.
+    page = html.unescape(client.get(reverse("insertion:programme_list")).content.decode())
+    assert programme.name in page and foreign.name not in page
+    # The form offers their colleagues; they are on the staff anyway.
+    response = client.get(reverse("insertion:programme_create"))
+    choices = list(response.context["form"].fields["staff"].queryset)
+    assert colleague in choices and staff not in choices
+    response = client.post(reverse("insertion:programme_create"), {
+        "name": "Chantier recyclerie", "start_date": "2026-02-02", "staff": [colleague.pk]})
+    assert response.status_code == 302
+    created = Programme.objects.get(name="Chantier recyclerie")
+    assert set(created.staff.all()) == {staff, colleague}
+    response = client.post(reverse("insertion:programme_edit", args=[created.pk]), {
+        "name": "Recyclerie", "start_date": "2026-02-02", "staff": []})
+    assert response.status_code == 302
+    created.refresh_from_db()
+    assert created.name == "Recyclerie" and list(created.staff.all()) == [staff]
+    # Another programme's page is not found.
+    assert client.get(reverse("insertion:programme_edit", args=[foreign.pk])
+                      ).status_code == 404
+    assert client.post(reverse("insertion:programme_edit", args=[foreign.pk]), {
+        "name": "X", "start_date": "2026-02-02"}).status_code == 404
+
+
+def test_the_programme_pages_are_not_for_trainers_or_learners(client, trainer, learner,
+                                                              programme):
+    for user in (trainer, learner):
         client.force_login(user)
         assert client.get(reverse("insertion:programme_list")).status_code == 404
         assert client.get(reverse("insertion:programme_create")).status_code == 404
@@ -86,16 +136,19 @@ def test_the_programme_pages_are_a_managers(client, staff, trainer, learner, pro
                           ).status_code == 404
 
 
-def test_the_programme_list_query_count_is_pinned(client, manager, programme):
-    client.force_login(manager)
+@pytest.mark.parametrize("who", ["manager", "staff"])
+def test_the_programme_list_query_count_is_pinned(client, manager, staff, programme, who):
+    client.force_login({"manager": manager, "staff": staff}[who])
 
     def count():
         with CaptureQueriesContext(connection) as queries:
-            assert client.get(reverse("insertion:programme_list")).status_code == 200
-        return len(queries)
+            response = client.get(reverse("insertion:programme_list"))
+            assert response.status_code == 200
+        return len(queries), len(response.context["programmes"])
 
     count()
-    few = count()
+    few, shown = count()
     for _ in range(4):
-        ProgrammeFactory(staff=[InsertionStaffFactory(), InsertionStaffFactory()])
-    assert count() == few
+        # Staffed by the staff member too: their list grows as the manager's does.
+        ProgrammeFactory(staff=[staff, InsertionStaffFactory(), InsertionStaffFactory()])
+    assert count() == (few, shown + 4)

@@ -1,19 +1,27 @@
 """Demo enrolments and learning records of the four demo groups (lms.demo.groups): each
 learner enrolled at the start of their group, lessons done and quizzes taken along the weeks,
 an initial self-positioning, and for those who finished, a final one and the trainer's
-validations. Written through the services, on their days (lms.demo.clock); idempotent."""
+validations. And a learner who has just enrolled herself from the catalogue and is in no
+group yet: the one a trainer places. Written through the services, on their days
+(lms.demo.clock); idempotent."""
 
 import datetime
 
 from django.db import transaction
 
-from courses.models import LessonPage, ModuleCompetence
+from courses.models import LessonPage, ModuleCompetence, TrainingPathPage
 from lms.accounts.models import User
 from lms.demo.clock import at, demo_clock
 from lms.demo.groups import GROUPS, cohort_dates, demo_cohort, users
 from lms.progress.enums import AssessmentKind, AssessmentMethod, EnrollmentSource
 from lms.progress.models import CompetenceAssessment, LessonCompletion, QuizAttempt
-from lms.progress.services import assessment_record, enrollment_create, lesson_complete, quiz_submit
+from lms.progress.services import (
+    assessment_record,
+    enrollment_create,
+    lesson_complete,
+    quiz_submit,
+    self_enroll,
+)
 
 T = datetime.time
 # Learners who have done every lesson of their group's path (their documents are issued).
@@ -21,17 +29,39 @@ FINISHED = {"workshop": ("ahamada.said", "awa.coulibaly")}
 # The share of the path's lessons each learner has done, in the order of the group's list:
 # a spread, from the keen to the one who drops behind.
 SHARES = (0.6, 0.45, 0.3, 0.55, 0.15, 0.4, 0.7, 0.35, 0.5, 0.25, 0.65, 0.2)
+# Learners who have just enrolled themselves in a path open to self-enrolment, and who are in
+# no group: (username, path slug, lessons done since). Just now: an enrolment is stamped by
+# its field's default, which the demo clock does not move.
+SELF_ENROLLED = (("helene.lefevre-dubois", "club-premiers-pas", 2),)
 
 
 def progress_demo_seed(*, today: datetime.date) -> int:
-    """Enrol and record each demo group's learners. Returns the enrolments created."""
+    """Enrol and record each demo group's learners, and the self-enrolled ones. Returns the
+    enrolments created."""
     created = 0
     for spec in GROUPS:
         cohort = demo_cohort(spec)
         if cohort is None:
             continue
         created += _group_progress(spec, cohort, today)
+    for username, slug, lessons in SELF_ENROLLED:
+        created += _self_enrolled(username, slug, lessons)
     return created
+
+
+def _self_enrolled(username, slug, lesson_count) -> int:
+    """Enrolled from the catalogue (through the learner's own service), then her first
+    lessons, at once."""
+    learner = User.objects.get(username=username)
+    path = TrainingPathPage.objects.get(slug=slug)
+    with transaction.atomic():
+        _enrollment, new = self_enroll(learner=learner, path=path)
+    if new:
+        for lesson in (LessonPage.objects.live().descendant_of(path)
+                       .order_by("path")[:lesson_count]):
+            with transaction.atomic():
+                _lesson_done(learner, lesson, seed=1, step=0)
+    return new
 
 
 def _group_progress(spec, cohort, today) -> int:
@@ -81,19 +111,23 @@ def _lessons_done(learner, lessons, *, start, today, seed) -> None:
             continue
         day = _day_of(step, len(lessons), start=start, today=today)
         with demo_clock(at(day, T(15 + seed % 4, 10 + step))):
-            quizzes = lesson.quiz_blocks()
-            if not quizzes:
-                lesson_complete(learner=learner, lesson=lesson)
-                continue
-            for child in quizzes:
-                right = _correct_answers(child)
-                if (seed + step) % 3 == 0 and QuizAttempt.objects.filter(
-                        learner=learner, lesson=lesson).count() == 0:
-                    # A first try that misses one question: the quiz can be taken again.
-                    wrong = {**right, 0: set()}
-                    quiz_submit(learner=learner, lesson=lesson, block_id=child.id,
-                                answers=wrong)
-                quiz_submit(learner=learner, lesson=lesson, block_id=child.id, answers=right)
+            _lesson_done(learner, lesson, seed=seed, step=step)
+
+
+def _lesson_done(learner, lesson, *, seed, step) -> None:
+    """The lesson marked done, or its quizzes passed (a first miss now and then)."""
+    quizzes = lesson.quiz_blocks()
+    if not quizzes:
+        lesson_complete(learner=learner, lesson=lesson)
+        return
+    for child in quizzes:
+        right = _correct_answers(child)
+        if (seed + step) % 3 == 0 and QuizAttempt.objects.filter(
+                learner=learner, lesson=lesson).count() == 0:
+            # A first try that misses one question: the quiz can be taken again.
+            wrong = {**right, 0: set()}
+            quiz_submit(learner=learner, lesson=lesson, block_id=child.id, answers=wrong)
+        quiz_submit(learner=learner, lesson=lesson, block_id=child.id, answers=right)
 
 
 def _positionings(learner, targets, *, cohort, trainer, start, today, finished, seed) -> None:

@@ -1,4 +1,5 @@
-"""Insertion programmes: the managers create and change them; their staff read them."""
+"""Insertion programmes: managers create and change any; insertion staff create programmes
+(and are then on their staff) and change those they staff."""
 
 from django.db.models import Count, Prefetch
 from django.utils.translation import gettext as _
@@ -10,6 +11,7 @@ from lms.accounts.models import User
 
 from .. import services
 from ..models import Programme
+from ..perms import can_create_programme, can_edit_programme
 from ..serializers import ProgrammeSerializer, ProgrammeWriteSerializer
 from .base import InsertionViewSetMixin
 
@@ -17,12 +19,18 @@ from .base import InsertionViewSetMixin
 @extend_schema_view(
     list=extend_schema(summary="List the insertion programmes you staff (all for managers)"),
     retrieve=extend_schema(summary="Read an insertion programme"),
-    create=extend_schema(summary="Create an insertion programme (managers)",
-                         request=ProgrammeWriteSerializer, responses={201: ProgrammeSerializer}),
-    update=extend_schema(summary="Change an insertion programme (managers)",
-                         request=ProgrammeWriteSerializer, responses=ProgrammeSerializer),
-    partial_update=extend_schema(summary="Change some of a programme's fields (managers)",
-                                 request=ProgrammeWriteSerializer, responses=ProgrammeSerializer),
+    create=extend_schema(
+        summary="Create an insertion programme (managers, insertion staff)",
+        description="Insertion staff who create a programme are on its staff.",
+        request=ProgrammeWriteSerializer, responses={201: ProgrammeSerializer}),
+    update=extend_schema(
+        summary="Change an insertion programme (managers, its staff)",
+        description="Insertion staff who change a programme stay on its staff.",
+        request=ProgrammeWriteSerializer, responses=ProgrammeSerializer),
+    partial_update=extend_schema(
+        summary="Change some of a programme's fields (managers, its staff)",
+        description="Insertion staff who change a programme stay on its staff.",
+        request=ProgrammeWriteSerializer, responses=ProgrammeSerializer),
 )
 class ProgrammeViewSet(InsertionViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                        viewsets.GenericViewSet):
@@ -43,9 +51,9 @@ class ProgrammeViewSet(InsertionViewSetMixin, mixins.ListModelMixin, mixins.Retr
         return ProgrammeSerializer
 
     def create(self, request, *args, **kwargs):
-        if not request.user.sees_everything:  # before the input: its errors are a manager's
+        if not can_create_programme(request.user):  # before the input: its errors are theirs
             raise exceptions.PermissionDenied(
-                _("Only a manager creates or changes insertion programmes."))
+                _("Only managers and insertion staff create insertion programmes."))
         data = self.validated()
         programme = services.programme_create(by=request.user, **data)
         programme = self.get_queryset().get(pk=programme.pk)
@@ -53,9 +61,9 @@ class ProgrammeViewSet(InsertionViewSetMixin, mixins.ListModelMixin, mixins.Retr
 
     def update(self, request, *args, partial=False, **kwargs):
         programme = self.get_object()
-        if not request.user.sees_everything:
+        if not can_edit_programme(request.user, programme):
             raise exceptions.PermissionDenied(
-                _("Only a manager creates or changes insertion programmes."))
+                _("Only a manager or the programme's staff change it."))
         serializer = self.get_serializer(programme, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         services.programme_update(programme=programme, by=request.user,

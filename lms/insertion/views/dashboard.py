@@ -17,7 +17,7 @@ from lms.core.forms import add_service_errors
 
 from .. import forms, selectors, services
 from ..models import Milestone, PlanObjective, Programme, Trainee
-from ..perms import can_read_notes, follows_trainees
+from ..perms import can_create_programme, can_read_notes, follows_trainees
 
 NOTES_CONTEXT = "trainee page"
 
@@ -69,6 +69,7 @@ def dashboard(request):
         "form": forms.DashboardFilterForm(initial={**filters, "sort": sort}, **form_kwargs),
         "alert_count": sum(1 for row in rows if row.alerts),
         "can_create": request.user.sees_everything or bool(form_kwargs["programmes"]),
+        "can_create_programme": can_create_programme(request.user),
     })
 
 

@@ -1,4 +1,5 @@
-"""A manager's pages for the insertion programmes: the list, a new programme, its settings and
+"""The insertion programmes' pages: the list, a new programme, its settings and staff. A manager
+sees and changes every programme; insertion staff create programmes and change those they
 staff. Written by services.programme_create / programme_update, like the API."""
 
 from django.contrib import messages
@@ -16,11 +17,12 @@ from lms.accounts.models import User
 from .. import services
 from ..forms import ProgrammeForm, add_service_errors
 from ..models import Programme
+from ..perms import can_create_programme, can_edit_programme
 
 
-def _require_manager(user) -> None:
-    # 404 rather than 403: staff and trainers learn nothing of what exists here.
-    if not user.sees_everything:
+def _require_creator(user) -> None:
+    # 404 rather than 403: trainers and learners learn nothing of what exists here.
+    if not can_create_programme(user):
         raise Http404
 
 
@@ -37,9 +39,9 @@ def _save(request, form, *, write):
 @login_required
 @require_GET
 def programme_list(request):
-    _require_manager(request.user)
+    _require_creator(request.user)
     staff = User.objects.order_by("last_name", "first_name", "pk")
-    programmes = (Programme.objects
+    programmes = (Programme.objects.visible_to(request.user)
                   .prefetch_related(Prefetch("staff", queryset=staff))
                   .annotate(trainee_count=Count("trainees"))
                   .order_by("-start_date", "name"))
@@ -49,8 +51,8 @@ def programme_list(request):
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def programme_create(request):
-    _require_manager(request.user)
-    form = ProgrammeForm(request.POST or None)
+    _require_creator(request.user)
+    form = ProgrammeForm(request.POST or None, user=request.user)
     if request.method == "POST":
         if form.is_valid():
             programme = _save(request, form, write=lambda **data: services.programme_create(
@@ -66,9 +68,10 @@ def programme_create(request):
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def programme_edit(request, programme_id):
-    _require_manager(request.user)
-    programme = get_object_or_404(Programme, pk=programme_id)
-    form = ProgrammeForm(request.POST or None, programme=programme)
+    programme = get_object_or_404(Programme.objects.visible_to(request.user), pk=programme_id)
+    if not can_edit_programme(request.user, programme):
+        raise Http404
+    form = ProgrammeForm(request.POST or None, programme=programme, user=request.user)
     if request.method == "POST":
         if form.is_valid():
             saved = _save(request, form, write=lambda **data: services.programme_update(
