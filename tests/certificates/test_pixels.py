@@ -91,3 +91,26 @@ def test_documents_look_the_same(name, fixed_site, tmp_path):
                 f"{mean:.3f} (max {MAX_MEAN_DIFFERENCE}), differing pixels {share:.4%} "
                 f"(max {MAX_DIFFERENT_SHARE:.2%}); rendered in {tmp_path / reference_file.name}")
     assert not failures, "\n".join(failures)
+
+
+def test_the_organisation_images_are_kept_and_nothing_else(fixed_site):
+    """The organisation's images are decoded and made into PDF images once per process; what
+    each document adds to WeasyPrint's image cache (its QR code, a sheet's signatures) goes
+    with it, and a document made from the kept images is the same, byte for byte."""
+    images = fixed_documents.images()
+    documents = fixed_documents.documents()
+    rendering._image_cache = ((), {})
+    first, _sha256 = rendering.render_pdf(*documents["attestation"], images)
+    kept = dict(rendering._image_cache[1])
+    assert kept and set(images.values()) <= set(kept)
+    rendering.render_pdf(*documents["attendance_sheet"], images)
+    again, _sha256 = rendering.render_pdf(*documents["attestation"], images)
+    assert rendering._image_cache[1].keys() == kept.keys()
+    assert again == first
+    document, snapshot = documents["attestation"]
+    assert rendering.html_to_pdf(rendering.document_html(document, snapshot, images)) == first
+    # Another logo: made again.
+    other = dict(images, logo=rendering.printed_image(fixed_documents.image_files()["stamp"]))
+    rendering.render_pdf(*documents["attestation"], other)
+    assert other["logo"] in rendering._image_cache[1]
+    assert images["logo"] not in rendering._image_cache[1]
