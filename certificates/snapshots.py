@@ -1,6 +1,5 @@
 """The facts a document prints, gathered once at issue and frozen in its snapshot."""
 
-import base64
 import hashlib
 from html import unescape
 
@@ -17,6 +16,7 @@ from lms.progress.completion import current_levels
 from lms.progress.selectors import path_targets
 
 from .enums import DocumentKind
+from .rendering import printed_image
 
 
 def _tags(html: str):
@@ -93,8 +93,7 @@ def _printed_image(organisation, field: str) -> tuple[str, str]:
         rendition = getattr(organisation, field).get_rendition("max-600x240|format-png")
         with rendition.file.open("rb") as handle:
             data = handle.read()
-        printed = (hashlib.sha256(data).hexdigest(),
-                   "data:image/png;base64," + base64.b64encode(data).decode())
+        printed = (hashlib.sha256(data).hexdigest(), printed_image(data))
         if len(_PRINTED_IMAGES) >= _IMAGE_CACHE_SIZE:
             _PRINTED_IMAGES.clear()
         _PRINTED_IMAGES[key] = printed

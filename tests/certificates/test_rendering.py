@@ -47,7 +47,7 @@ leaky_renditions = pytest.mark.filterwarnings(
 def test_weasyprint_runs_in_one_thread_of_its_own(monkeypatch):
     seen = []
     monkeypatch.setattr(rendering, "_write_pdf",
-                        lambda html: seen.append(threading.current_thread()) or b"%PDF")
+                        lambda html, images: seen.append(threading.current_thread()) or b"%PDF")
     assert rendering.html_to_pdf("<p>a</p>") == b"%PDF"
     assert rendering.html_to_pdf("<p>b</p>") == b"%PDF"
     assert seen[0] is seen[1] and seen[0] is not threading.current_thread()
