@@ -4,7 +4,7 @@ import hashlib
 from html import unescape
 
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from courses.models import Competence, CompetenceLevel
 from lms.accounts.models import Organisation
@@ -308,7 +308,14 @@ def sheet_snapshot(sessions: list[Session]) -> dict:
 
 
 def build_snapshot(document) -> tuple[dict, dict[str, str]]:
-    """(the facts the document prints, the organisation's images as data URIs)."""
+    """(the facts the document prints, the organisation's images as data URIs), in French as
+    the document is: with in-process tasks the render runs under the language of whoever
+    asked for it."""
+    with translation.override("fr"):
+        return _build_snapshot(document)
+
+
+def _build_snapshot(document) -> tuple[dict, dict[str, str]]:
     organisation, images = organisation_snapshot()
     snapshot = {"organisation": organisation}
     if document.kind in (DocumentKind.ATTESTATION, DocumentKind.CERTIFICATE):

@@ -7,7 +7,7 @@ import io
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 from pypdf import PdfReader
 from rest_framework.test import APIClient
 
@@ -280,3 +280,17 @@ def test_funder_export_counts_locked_sheets_only(enrollment, learner_history, tr
     # The group's attendance page shows both, the provisional part labelled.
     page = client.get(f"/emargement/groupes/{cohort.pk}/").text
     assert "8,67 h" in page and "dont 3,00 h provisoires (feuilles non clôturées)" in page
+
+
+@pytest.mark.django_db
+def test_a_document_asked_for_in_english_prints_its_facts_in_french(
+        enrollment, learner_history, trainer, organisation, django_capture_on_commit_callbacks):
+    # With in-process tasks the render runs in the request's thread, under the language of
+    # whoever asked: the facts frozen in the snapshot must not follow it (the page is French).
+    with translation.override("en"):
+        document = issue(django_capture_on_commit_callbacks, kind=DocumentKind.ATTESTATION,
+                         by=trainer, enrollment=enrollment)
+    assert document.snapshot["path"]["action_type"] == "Action de formation"
+    assert document.snapshot["path"]["modality"] == "Sur place"
+    text = " ".join(pdf_text(document).split())
+    assert "Training action" not in text and "On site" not in text
