@@ -3,9 +3,9 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lms.core import clock
 from lms.core.scopes import own_or_trained
 
 from .enums import DocumentKind, DocumentStatus, ReissueCause, Validity
@@ -96,7 +96,7 @@ class Document(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     # When its rendering was last sent to the workers: documents_redispatch_stale sends again
     # only those left waiting longer than any queue should keep them.
-    dispatched_at = models.DateTimeField(default=timezone.now, editable=False)
+    dispatched_at = models.DateTimeField(default=clock.now, editable=False)
     # The render that holds the document (certificates.services.document_render): until when,
     # under which attempt token (only that render marks it issued or failed), for which task
     # (a delivery of the same task takes over: its earlier delivery has ended).

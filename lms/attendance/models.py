@@ -12,6 +12,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
 from lms.cohorts.models import Cohort
+from lms.core import clock
 from lms.core.scopes import own_or_trained, role_scope
 
 from .enums import AlertKind, ChangeKind, HalfDay, SignatureMethod
@@ -290,7 +291,7 @@ class AttendanceChange(models.Model):
     amendment = models.BooleanField(default=False)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    null=True, related_name="+")
-    changed_at = models.DateTimeField(default=timezone.now)
+    changed_at = models.DateTimeField(default=clock.now)
     reason = models.CharField(max_length=300, blank=True)
     before = models.JSONField(default=dict)
     after = models.JSONField(default=dict)

@@ -8,8 +8,9 @@ from django.conf import settings
 from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from lms.core import clock
 
 from .enums import PackStatus
 
@@ -39,7 +40,7 @@ class AuditPack(models.Model):
     step = models.CharField(max_length=200, blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                      null=True, related_name="+")
-    requested_at = models.DateTimeField(default=timezone.now)
+    requested_at = models.DateTimeField(default=clock.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     # A random name: the stored file's path tells nothing of whose data it holds.
     token = models.CharField(max_length=32, default=new_token, editable=False)
@@ -51,7 +52,7 @@ class AuditPack(models.Model):
     error = models.TextField(blank=True)
     # The lease of the build that holds the pack (see services: documents' pattern).
     attempts = models.PositiveSmallIntegerField(default=0)
-    dispatched_at = models.DateTimeField(default=timezone.now, editable=False)
+    dispatched_at = models.DateTimeField(default=clock.now, editable=False)
     lease_until = models.DateTimeField(null=True, blank=True, editable=False)
     lease_token = models.CharField(max_length=32, blank=True, editable=False)
     lease_task = models.CharField(max_length=64, blank=True, editable=False)

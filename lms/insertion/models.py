@@ -6,6 +6,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lms.core import clock
 from lms.core.scopes import role_scope
 
 from .enums import (
@@ -257,7 +258,7 @@ class NoteAccess(models.Model):
 
     trainee = models.ForeignKey(Trainee, on_delete=models.CASCADE, related_name="note_accesses")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    accessed_at = models.DateTimeField(default=timezone.now)
+    accessed_at = models.DateTimeField(default=clock.now)
     context = models.CharField(max_length=60)
 
     class Meta:

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from courses.referential import MAX_LEVEL, MIN_LEVEL
+from lms.core import clock
 from lms.core.scopes import own_or_trained
 
 from .enums import (
@@ -49,9 +50,9 @@ class Enrollment(models.Model):
     )
     status = models.CharField(_("status"), max_length=20, choices=EnrollmentStatus.choices,
                               default=EnrollmentStatus.ACTIVE)
-    status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
+    status_changed_at = models.DateTimeField(_("status changed at"), default=clock.now)
     source = models.CharField(_("source"), max_length=10, choices=EnrollmentSource.choices)
-    enrolled_at = models.DateTimeField(_("enrolled at"), default=timezone.now)
+    enrolled_at = models.DateTimeField(_("enrolled at"), default=clock.now)
     enrolled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+", verbose_name=_("enrolled by"),
@@ -84,7 +85,7 @@ class EnrollmentStatusChange(models.Model):
                                    related_name="status_changes")
     from_status = models.CharField(max_length=20, choices=EnrollmentStatus.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=EnrollmentStatus.choices)
-    changed_at = models.DateTimeField(default=timezone.now)
+    changed_at = models.DateTimeField(default=clock.now)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, blank=True, related_name="+")
     note = models.CharField(max_length=300, blank=True)
@@ -169,7 +170,7 @@ class LessonCompletion(models.Model):
                                 related_name="lesson_completions")
     lesson = models.ForeignKey("courses.LessonPage", on_delete=models.CASCADE,
                                related_name="completions")
-    completed_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(default=clock.now)
     source = models.CharField(max_length=10, choices=CompletionSource.choices,
                               default=CompletionSource.MANUAL)
 
@@ -199,7 +200,7 @@ class QuizAttempt(models.Model):
     pass_mark = models.PositiveSmallIntegerField(validators=[MaxValueValidator(100)])
     passed = models.BooleanField()
     answers = models.JSONField(default=dict)
-    submitted_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         verbose_name = _("quiz attempt")

@@ -13,12 +13,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.models import Orderable
+
+from lms.core import clock
 
 from .enums import MessageKind, QuestionKind, RespondentKind, SurveyKind
 
@@ -64,7 +65,7 @@ class Survey(ClusterableModel):
     reminder_days = models.PositiveSmallIntegerField(
         _("days before a reminder"), default=7,
         validators=[MinValueValidator(1), MaxValueValidator(365)])
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(default=clock.now, editable=False)
 
     objects = SurveyQuerySet.as_manager()
 
@@ -158,7 +159,7 @@ class SurveyInvitation(models.Model):
                              blank=True, related_name="survey_invitations",
                              verbose_name=_("training path"))
     nonce = models.CharField(max_length=32, default=new_nonce)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
     expires_at = models.DateTimeField(_("expires at"))
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
@@ -255,7 +256,7 @@ class SurveyMessage(models.Model):
     recipient = models.CharField(_("recipient"), max_length=254)
     subject = models.CharField(_("subject"), max_length=250)
     body_text = models.TextField(_("text"))
-    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), default=clock.now)
 
     class Meta:
         verbose_name = _("survey message sent")
