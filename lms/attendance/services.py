@@ -71,10 +71,11 @@ def _check_day(session: Session) -> None:
 # Sessions -----------------------------------------------------------------------------------
 
 def _announce_sessions(session_ids) -> None:
-    ids = list(session_ids)
-    transaction.on_commit(lambda: sessions_changed.send_robust(sender=Session, session_ids=ids))
+    # In the caller's transaction: the news to send is recorded with the change (signals.py).
+    sessions_changed.send(sender=Session, session_ids=list(session_ids))
 
 
+@transaction.atomic
 def session_create(*, cohort: Cohort, date, start_time, end_time, trainer=None, module=None,
                    room: str = "") -> Session:
     session = Session(cohort=cohort, date=date, start_time=start_time, end_time=end_time,

@@ -9,6 +9,8 @@ from django.dispatch import Signal
 # either must be issued again).
 sheet_amended = Signal()
 
-# Sessions were created, changed or cancelled (or cancelled no more), sent once the
-# transaction is committed. Arguments: session_ids.
+# Sessions were created, changed or cancelled (or cancelled no more), sent inside the
+# transaction that changes them: a receiver records in that same transaction what it must do
+# (an outbox row), and leaves anything outside the database to on_commit. An error of a
+# receiver undoes the change. Arguments: session_ids.
 sessions_changed = Signal()

@@ -12,3 +12,8 @@ class MessageKind(models.TextChoices):
 class Channel(models.TextChoices):
     EMAIL = "email", _("email")
     LETTER = "letter", _("letter to print")
+
+
+class AnnouncementKind(models.TextChoices):
+    CONVOCATION = "convocation", _("convocation")
+    SESSIONS = "sessions", _("sessions changed")

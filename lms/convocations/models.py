@@ -6,7 +6,41 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .enums import Channel, MessageKind
+from .enums import AnnouncementKind, Channel, MessageKind
+
+
+class Announcement(models.Model):
+    """What the learners are owed about a change (a placement, sessions changed), written in
+    the transaction of the change: the outbox of convocations and session updates. A task sends
+    it once committed; when that task could not be queued (broker down) or was lost, the sweep
+    (services.announcements_send_due) sends it. Claimed before sending, so that it is sent
+    once: `claim` names the attempt that holds it until `due_at`."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=AnnouncementKind.choices)
+    # Plain ids: a placement undone or a session deleted before the sending leaves nothing to
+    # send, not an error.
+    membership_id = models.PositiveIntegerField(null=True, blank=True)
+    session_ids = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # When the sweep takes it: a grace after its creation (its task is on the way), the end
+    # of the current attempt's lease, or the next try after a failure. None: sent, or given up.
+    due_at = models.DateTimeField(null=True, blank=True)
+    claim = models.CharField(max_length=32, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("announcement to send")
+        verbose_name_plural = _("announcements to send")
+        indexes = [
+            # The sweep's one query when nothing is due.
+            models.Index(fields=["due_at"], condition=Q(due_at__isnull=False),
+                         name="announcement_due"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk}"
 
 
 class SentMessage(models.Model):
@@ -31,6 +65,9 @@ class SentMessage(models.Model):
     # [{"name", "content_type", "sha256", "content"}]: the .ics files as attached.
     attachments = models.JSONField(_("attachments"), default=list, blank=True)
     sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    # The announcement this message is part of: sending it again skips who already got it.
+    announcement = models.ForeignKey(Announcement, on_delete=models.SET_NULL, null=True,
+                                     blank=True, related_name="messages")
 
     class Meta:
         verbose_name = _("message sent")

@@ -2,11 +2,20 @@
 
 Every message is logged as sent (SentMessage): the evidence an auditor asks for. A learner
 without an e-mail address gets a letter instead, logged the same way and listed for staff to
-print on the group's page."""
+print on the group's page.
+
+What a placement or a change of sessions owes the learners is recorded in the transaction of
+that change (an Announcement: the outbox, see receivers.py), then sent by a task once committed.
+Nothing is lost when that task can't be queued (the broker is down) or its message is lost (a
+Redis restart): every SWEEP_EVERY seconds, beat and a thread of every worker (tasks.py) send
+what is due straight from the database, without the broker. An announcement is claimed with a
+conditional UPDATE before it is sent and holds a lease while it is sent: it is sent once, even
+with two sweepers, a sweeper and its task, or a task delivered twice."""
 
 import datetime
 import hashlib
 import logging
+import uuid
 from collections import defaultdict
 
 from django.conf import settings
@@ -27,8 +36,8 @@ from lms.core.data_rights import ERASED_TEXT
 from lms.progress.models import CohortMembership
 
 from . import ics
-from .enums import Channel, MessageKind
-from .models import CalendarFeed, ReminderPreference, SentMessage, SessionRevision
+from .enums import AnnouncementKind, Channel, MessageKind
+from .models import Announcement, CalendarFeed, ReminderPreference, SentMessage, SessionRevision
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +140,8 @@ def _subject(kind: str, cohort, sessions) -> str:
     return _("Change in your sessions: %(path)s") % {"path": path}
 
 
-def _deliver(*, kind: str, learner, cohort, sessions, session=None, now) -> SentMessage:
+def _deliver(*, kind: str, learner, cohort, sessions, session=None, now,
+             announcement_id: int | None = None) -> SentMessage:
     """Render the message, send it by e-mail (or make it a letter when the learner has no
     address), and log it. For a reminder the log row is written first: the unique constraint
     makes a second run skip it (IntegrityError) before anything is sent."""
@@ -161,7 +171,8 @@ def _deliver(*, kind: str, learner, cohort, sessions, session=None, now) -> Sent
                             "content": content.decode()})
     message = SentMessage(kind=kind, channel=channel, recipient=learner.email, learner=learner,
                           cohort=cohort, session=session, subject=subject, body_text=text,
-                          body_html=html, attachments=attachments, sent_at=now)
+                          body_html=html, attachments=attachments, sent_at=now,
+                          announcement_id=announcement_id)
     with transaction.atomic():
         message.save()  # IntegrityError for a reminder already sent
         if channel == Channel.EMAIL:
@@ -197,7 +208,8 @@ def _revise(session_ids, *, now) -> None:
         ignore_conflicts=True)
 
 
-def convocation_send(*, membership_id: int, now=None) -> SentMessage | None:
+def convocation_send(*, membership_id: int, now=None,
+                     announcement_id: int | None = None) -> SentMessage | None:
     """The convocation of a learner just placed in a cohort: the programme, their sessions
     from the day they join, the place and how to get there, the accessibility referent, what
     to bring, the trainers, and the sessions as an .ics file."""
@@ -223,7 +235,7 @@ def convocation_send(*, membership_id: int, now=None) -> SentMessage | None:
         [SessionRevision(session_id=s.pk, changed_at=now) for s in sessions],
         ignore_conflicts=True)
     return _deliver(kind=MessageKind.CONVOCATION, learner=learner, cohort=cohort,
-                    sessions=sessions, now=now)
+                    sessions=sessions, now=now, announcement_id=announcement_id)
 
 
 def session_updates_send(*, session_ids, now=None) -> list[SentMessage]:
@@ -233,6 +245,11 @@ def session_updates_send(*, session_ids, now=None) -> list[SentMessage]:
     now = now or timezone.now()
     session_ids = list(session_ids)
     _revise(session_ids, now=now)
+    return _session_updates(session_ids, now=now)
+
+
+def _session_updates(session_ids, *, now, announcement_id: int | None = None
+                     ) -> list[SentMessage]:
     today = timezone.localdate(now)
     sessions = list(Session.objects.filter(pk__in=session_ids, date__gte=today)
                     .select_related(*SESSION_RELATED).order_by("date", "start_time", "pk"))
@@ -242,14 +259,19 @@ def session_updates_send(*, session_ids, now=None) -> list[SentMessage]:
         kind = MessageKind.CANCELLATION if session.is_cancelled else MessageKind.UPDATE
         for learner_id in roster.get(session.pk, ()):
             grouped[(learner_id, session.cohort_id, kind)].append(session)
+    # Sent again (a sweep after a worker died mid-way): those already told are skipped.
+    told = set()
+    if announcement_id is not None:
+        told = set(SentMessage.objects.filter(announcement_id=announcement_id)
+                   .values_list("learner_id", "cohort_id", "kind"))
     sent = []
-    for (learner_id, _cohort_id, kind), group in grouped.items():
+    for (learner_id, cohort_id, kind), group in grouped.items():
         learner = learners[learner_id]
-        if not _reachable(learner):
+        if not _reachable(learner) or (learner_id, cohort_id, kind) in told:
             continue
         sent.append(_deliver(kind=kind, learner=learner, cohort=group[0].cohort,
                              sessions=group, session=group[0] if len(group) == 1 else None,
-                             now=now))
+                             now=now, announcement_id=announcement_id))
     return sent
 
 
@@ -280,6 +302,110 @@ def reminders_send(*, now=None) -> int:
                 continue
             count += 1
     return count
+
+
+# The outbox ---------------------------------------------------------------------------------
+
+# How often the sweep runs (beat, and a thread of every worker: tasks.py).
+SWEEP_EVERY = 15
+# A new announcement's task normally sends it within a second; the sweep leaves it to its task
+# this long. A lost task's announcement is so sent at most GRACE + SWEEP_EVERY (jittered)
+# after its change; one whose task could not be queued at the next sweep.
+GRACE = datetime.timedelta(seconds=30)
+# How long an attempt holds an announcement: renewed before each, far longer than sending one
+# (a convocation is one e-mail; a change, one per learner of the sessions).
+LEASE = datetime.timedelta(minutes=5)
+# Then given up (logged, `error` kept): a message that failed this often won't go by retrying.
+MAX_ATTEMPTS = 8
+SWEEP_LIMIT = 100
+
+
+def announcement_record(*, kind: str, membership_id: int | None = None, session_ids=(),
+                        now=None) -> Announcement:
+    """Record what the change being committed owes the learners; its task is queued once
+    committed (receivers.py)."""
+    now = now or timezone.now()
+    return Announcement.objects.create(kind=kind, membership_id=membership_id,
+                                       session_ids=sorted(set(session_ids)), created_at=now,
+                                       due_at=now + GRACE)
+
+
+def sessions_announce(*, session_ids, now=None) -> Announcement:
+    """Sessions created, changed or cancelled: their SEQUENCE is raised with the change (the
+    calendar feeds show it at once), and their learners' news recorded to be sent."""
+    now = now or timezone.now()
+    session_ids = list(session_ids)
+    _revise(session_ids, now=now)
+    return announcement_record(kind=AnnouncementKind.SESSIONS, session_ids=session_ids,
+                               now=now)
+
+
+def announcement_queue_failed(*, announcement_id: int) -> None:
+    """Its task could not be queued: the next sweep sends it, without waiting for GRACE."""
+    Announcement.objects.filter(pk=announcement_id, claim="", sent_at__isnull=True) \
+        .update(due_at=timezone.now())
+
+
+def _claim(announcement_id: int, *, claim: str, now, taken_over: bool) -> bool:
+    """Hold the announcement for LEASE. A task takes one nobody holds; the sweep (and a task
+    that finds an expired lease) only one that is due. One UPDATE: of two contenders, one."""
+    free = Q(due_at__lte=now) | Q(claim="") if not taken_over else Q(due_at__lte=now)
+    return Announcement.objects.filter(free, pk=announcement_id, sent_at__isnull=True,
+                                       due_at__isnull=False) \
+        .update(claim=claim, due_at=now + LEASE, attempts=F("attempts") + 1) == 1
+
+
+def _send_claimed(announcement: Announcement, *, claim: str) -> bool:
+    """Send an announcement held by `claim`; True once marked sent."""
+    now = timezone.now()
+    try:
+        if announcement.kind == AnnouncementKind.CONVOCATION:
+            convocation_send(membership_id=announcement.membership_id, now=now,
+                             announcement_id=announcement.pk)
+        else:
+            _session_updates(announcement.session_ids, now=now,
+                             announcement_id=announcement.pk)
+    except Exception as error:
+        attempts = announcement.attempts
+        given_up = attempts >= MAX_ATTEMPTS
+        delay = datetime.timedelta(seconds=min(60 * 2 ** (attempts - 1), 3600))
+        Announcement.objects.filter(pk=announcement.pk, claim=claim).update(
+            due_at=None if given_up else timezone.now() + delay, error=repr(error)[:2000])
+        logger.log(logging.ERROR if given_up else logging.WARNING,
+                   "Announcement %s not sent (attempt %s%s)", announcement.pk, attempts,
+                   ", given up" if given_up else "", exc_info=True)
+        return False
+    return Announcement.objects.filter(pk=announcement.pk, claim=claim).update(
+        sent_at=timezone.now(), due_at=None, error="") == 1
+
+
+def announcement_send(*, announcement_id: int) -> bool:
+    """Its task: send the announcement unless another attempt holds or sent it."""
+    claim = uuid.uuid4().hex
+    if not _claim(announcement_id, claim=claim, now=timezone.now(), taken_over=False):
+        return False
+    announcement = Announcement.objects.get(pk=announcement_id)
+    return _send_claimed(announcement, claim=claim)
+
+
+def announcements_send_due(*, limit: int = SWEEP_LIMIT) -> int:
+    """Send the announcements due: their task could not be queued or was lost, their last
+    attempt failed, or its worker died. How many were sent.
+
+    Cheap (one indexed query when nothing is due) and safe from beat and every worker at once:
+    the due rows are read with SKIP LOCKED, and each is claimed again by a conditional UPDATE
+    just before it is sent (which renews its lease), so a row is sent by one sweeper only."""
+    now = timezone.now()
+    with transaction.atomic():
+        due = list(Announcement.objects.filter(due_at__lte=now).select_for_update(
+            skip_locked=True).order_by("due_at").values_list("pk", flat=True)[:limit])
+    sent = 0
+    for pk in due:
+        claim = uuid.uuid4().hex
+        if not _claim(pk, claim=claim, now=timezone.now(), taken_over=True):
+            continue  # another sweeper, or its task, took it meanwhile
+        sent += _send_claimed(Announcement.objects.get(pk=pk), claim=claim)
+    return sent
 
 
 # Personal data (lms.privacy's erasure) ------------------------------------------------------

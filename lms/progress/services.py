@@ -55,8 +55,9 @@ def _membership_open(*, enrollment: Enrollment, cohort, start_date) -> CohortMem
                                 first_date=start_date, last_date=None, joining=True)
     membership = CohortMembership.objects.create(enrollment=enrollment, cohort=cohort,
                                                  start_date=start_date)
-    transaction.on_commit(lambda: learner_placed.send_robust(
-        sender=CohortMembership, membership_id=membership.pk))
+    # Inside the transaction: a receiver records what it owes the learner (a convocation) with
+    # the placement itself, so that a broker down at commit time loses nothing.
+    learner_placed.send(sender=CohortMembership, membership_id=membership.pk)
     return membership
 
 

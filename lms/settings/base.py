@@ -271,6 +271,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 15.0,  # lms.auditpack.services.SWEEP_EVERY
         "options": {"expires": 15.0},
     },
+    # Also run by a thread of every worker (lms.convocations.tasks): convocations and session
+    # updates whose task was not queued or was lost.
+    "convocations-send-due": {
+        "task": "lms.convocations.tasks.announcements_send_due_task",
+        "schedule": 15.0,  # lms.convocations.services.SWEEP_EVERY
+        "options": {"expires": 15.0},
+    },
     "documents-remove-orphans": {
         "task": "certificates.tasks.documents_remove_orphans",
         "schedule": crontab(minute=17),

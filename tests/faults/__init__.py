@@ -49,8 +49,10 @@ if _QUEUE:
 if _SWEEP_EVERY:
     from certificates import services
     from lms.auditpack import services as pack_services
+    from lms.convocations import services as convocation_services
 
     services.SWEEP_EVERY = pack_services.SWEEP_EVERY = float(_SWEEP_EVERY)
+    convocation_services.SWEEP_EVERY = float(_SWEEP_EVERY)
 
 _BUILD_DELAY = os.environ.get("PARCOURS_FAULTS_BUILD_DELAY")
 

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from certificates import services as document_services
 from lms.auditpack import services as pack_services
 from lms.celery import app
+from lms.convocations import services as convocation_services
 
 
 def _time_limit(task) -> float:
@@ -51,6 +52,10 @@ def test_leases_outlive_their_tasks_and_a_killed_document_is_back_within_two_min
     assert document_services.STALE_AFTER + worst_sweep < timedelta(minutes=1)
     assert pack_services.STALE_AFTER + timedelta(seconds=pack_services.SWEEP_EVERY * 1.2) \
         < timedelta(minutes=1)
+    # Convocations and session updates whose task was lost: sent within a minute of the
+    # change; those whose task could not be queued, at the next sweep (no broker needed).
+    assert convocation_services.GRACE \
+        + timedelta(seconds=convocation_services.SWEEP_EVERY * 1.2) < timedelta(minutes=1)
 
 
 def test_the_sweeps_run_from_beat_and_from_every_worker():
@@ -60,19 +65,23 @@ def test_the_sweeps_run_from_beat_and_from_every_worker():
         == document_services.SWEEP_EVERY
     assert schedule["lms.auditpack.tasks.audit_packs_redispatch_stale_task"] \
         == pack_services.SWEEP_EVERY
+    assert schedule["lms.convocations.tasks.announcements_send_due_task"] \
+        == convocation_services.SWEEP_EVERY
     for orphans in ("certificates.tasks.documents_remove_orphans",
                     "lms.auditpack.tasks.audit_packs_remove_orphans_task"):
         assert isinstance(schedule[orphans], crontab), orphans
     # Beat is no single point: every worker starts a sweeper thread of each kind when ready.
     app.loader.import_default_modules()
     receivers = {receiver.__module__ for receiver in worker_ready._live_receivers(None)}
-    assert {"certificates.tasks", "lms.auditpack.tasks"} <= receivers, receivers
+    assert {"certificates.tasks", "lms.auditpack.tasks",
+            "lms.convocations.tasks"} <= receivers, receivers
 
 
 @pytest.mark.django_db
 def test_a_sweep_with_nothing_due_is_one_query():
     for sweep in (document_services.documents_redispatch_stale,
-                  pack_services.packs_redispatch_stale):
+                  pack_services.packs_redispatch_stale,
+                  convocation_services.announcements_send_due):
         with CaptureQueriesContext(connection) as queries:
             assert sweep() == 0
         # One SELECT … FOR UPDATE SKIP LOCKED on an index (the savepoint is the test's
