@@ -3,8 +3,9 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from lms.core import clock
 
 from .enums import AnnouncementKind, Channel, MessageKind
 
@@ -21,7 +22,7 @@ class Announcement(models.Model):
     # send, not an error.
     membership_id = models.PositiveIntegerField(null=True, blank=True)
     session_ids = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     # When the sweep takes it: a grace after its creation (its task is on the way), the end
     # of the current attempt's lease, or the next try after a failure. None: sent, or given up.
     due_at = models.DateTimeField(null=True, blank=True)
@@ -64,7 +65,7 @@ class SentMessage(models.Model):
     body_html = models.TextField(_("HTML"), blank=True)
     # [{"name", "content_type", "sha256", "content"}]: the .ics files as attached.
     attachments = models.JSONField(_("attachments"), default=list, blank=True)
-    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), default=clock.now)
     # The announcement this message is part of: sending it again skips who already got it.
     announcement = models.ForeignKey(Announcement, on_delete=models.SET_NULL, null=True,
                                      blank=True, related_name="messages")
@@ -96,7 +97,7 @@ class CalendarFeed(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                 related_name="calendar_feed")
     token = models.CharField(max_length=64, unique=True, default=new_feed_token)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         verbose_name = _("calendar feed")
@@ -111,7 +112,7 @@ class ReminderPreference(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                 related_name="reminder_preference")
     reminders_off = models.BooleanField(_("no reminders"), default=False)
-    changed_at = models.DateTimeField(default=timezone.now)
+    changed_at = models.DateTimeField(default=clock.now)
 
     def __str__(self):
         return f"{self.user}: {'off' if self.reminders_off else 'on'}"
@@ -124,7 +125,7 @@ class SessionRevision(models.Model):
     session = models.OneToOneField("attendance.Session", on_delete=models.CASCADE,
                                    primary_key=True, related_name="calendar_revision")
     sequence = models.PositiveIntegerField(default=0)
-    changed_at = models.DateTimeField(default=timezone.now)
+    changed_at = models.DateTimeField(default=clock.now)
 
     def __str__(self):
         return f"{self.session_id}#{self.sequence}"

@@ -30,8 +30,8 @@ FINISHED = {"workshop": ("ahamada.said", "awa.coulibaly")}
 # a spread, from the keen to the one who drops behind.
 SHARES = (0.6, 0.45, 0.3, 0.55, 0.15, 0.4, 0.7, 0.35, 0.5, 0.25, 0.65, 0.2)
 # Learners who have just enrolled themselves in a path open to self-enrolment, and who are in
-# no group: (username, path slug, lessons done since). Just now: an enrolment is stamped by
-# its field's default, which the demo clock does not move.
+# no group: (username, path slug, lessons done since). Enrolled when the demo is seeded, outside
+# the demo clock: the newest enrolment of the tiers-lieu, waiting to be placed.
 SELF_ENROLLED = (("helene.lefevre-dubois", "club-premiers-pas", 2),)
 
 
