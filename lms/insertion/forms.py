@@ -406,6 +406,16 @@ class ProgrammeForm(forms.Form):
             self.fields["staff"].label = _("Colleagues")
             self.fields["staff"].help_text = _(
                 "You follow its trainees: tick the colleagues who follow them with you.")
+            if programme is not None:
+                # Who reads the notes and how long evidence is kept: a manager's to change
+                # (services.programme_update); shown, sent back as they are.
+                self.initial["staff"] = [pk for pk in self.initial.get("staff", ())
+                                         if pk != user.pk]
+                for name, help_text in (
+                        ("staff", _("Only a manager changes the staff of a programme.")),
+                        ("co_financed", _("Only a manager changes this."))):
+                    self.fields[name].disabled = True
+                    self.fields[name].help_text = help_text
         self.fields["staff"].queryset = staff.order_by("last_name", "first_name", "pk")
 
     def clean(self):

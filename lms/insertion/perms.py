@@ -17,7 +17,7 @@ def can_create_programme(user) -> bool:
 
 def can_edit_programme(user, programme) -> bool:
     """Managers change any programme and its staff; insertion staff the programmes they
-    staff (and stay on their staff)."""
+    staff, except their staff and co-financing (services.programme_update)."""
     if not (user.is_authenticated and user.is_active):
         return False
     if user.sees_everything:

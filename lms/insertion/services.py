@@ -112,12 +112,31 @@ def programme_create(*, name: str, start_date, by=None, end_date=None, staff=(),
     return programme
 
 
+def _managers_only_check(programme: Programme, *, staff, co_financed) -> None:
+    """On a programme that exists, who reads its trainees' confidential notes (its staff) and
+    how long its evidence is kept (co-financed: 10 years) are a manager's decisions, not those
+    of a member of its staff."""
+    errors = {}
+    if staff is not None and ({person.pk for person in staff}
+                              != set(programme.staff.values_list("pk", flat=True))):
+        errors["staff"] = ValidationError(
+            _("Only a manager changes the staff of a programme: they read its trainees' "
+              "confidential notes."), code="managers_only")
+    if co_financed is not None and co_financed != programme.co_financed:
+        errors["co_financed"] = ValidationError(
+            _("Only a manager changes whether a programme is co-financed: it sets how long "
+              "its evidence is kept."), code="managers_only")
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def programme_update(*, programme: Programme, by=None, staff=None, **fields) -> Programme:
     """Change the fields given (PROGRAMME_FIELDS) and, when given, the staff. A staff member
     taken off the programme no longer follows its trainees; one who is the referent of some
     of them stays their referent until a colleague takes over (their history names them).
-    Insertion staff change the programmes they staff, and stay on their staff."""
+    Insertion staff change the programmes they staff, but not their staff or co-financing.
+    """
     unknown = set(fields) - set(PROGRAMME_FIELDS)
     if unknown:
         raise TypeError(f"programme_update() got unexpected fields: {', '.join(sorted(unknown))}")
@@ -125,6 +144,8 @@ def programme_update(*, programme: Programme, by=None, staff=None, **fields) -> 
     _require_editor(by, programme)
     if staff is not None:
         staff = _with_writer(_staff_check(staff), by)
+    if by is not None and not by.sees_everything:
+        _managers_only_check(programme, staff=staff, co_financed=fields.get("co_financed"))
     for name, value in fields.items():
         setattr(programme, name, value.strip() if isinstance(value, str) else value)
     programme.full_clean()

@@ -203,11 +203,19 @@ def test_insertion_staff_create_programmes_and_change_those_they_staff(
     # Its creator is on its staff, beside the colleague they chose.
     assert set(created.staff.all()) == {staff, other_staff}
     assert {row["id"] for row in response.json()["staff"]} == {staff.pk, other_staff.pk}
-    # They change it, and stay on its staff even when the list sent leaves them out.
+    # They change it; its staff (with or without themselves) and its co-financing stay as
+    # they are: changing those is a manager's decision (400 on the field).
     response = api.patch(url("programmes", created.pk), {"name": "Chantier cycles",
-                                                         "staff": []}, format="json")
+                                                         "staff": [other_staff.pk]},
+                         format="json")
     assert response.status_code == 200, response.content
-    assert [row["id"] for row in response.json()["staff"]] == [staff.pk]
+    assert {row["id"] for row in response.json()["staff"]} == {staff.pk, other_staff.pk}
+    for change in ({"staff": []}, {"co_financed": True}):
+        response = api.patch(url("programmes", created.pk), {"name": "X", **change},
+                             format="json")
+        assert response.status_code == 400 and set(response.json()) == set(change)
+    created.refresh_from_db()
+    assert created.name == "Chantier cycles" and not created.co_financed
     assert api.patch(url("programmes", programme.pk), {"funders": "DDETS"},
                      format="json").status_code == 200
     # Another programme is none of theirs: not found.

@@ -1,6 +1,7 @@
 """Insertion programmes and their staff, written by a manager (any programme) or by insertion
-staff (programmes they create, and those they staff): services.programme_create /
-programme_update, used by the site's pages and the API."""
+staff (programmes they create, and those they staff, but not the staff or co-financing of an
+existing one): services.programme_create / programme_update, used by the site's pages and the
+API."""
 
 import datetime
 import html
@@ -39,12 +40,21 @@ def test_insertion_staff_create_programmes_and_change_those_they_staff(staff, pr
     created = services.programme_create(by=staff, name="Chantier vélo", start_date=START,
                                         staff=[colleague])
     assert set(created.staff.all()) == {staff, colleague}  # its creator is on its staff
-    # They change it, and stay on its staff: only a manager takes them off.
+    # They change it, its staff sent back as they are (with or without themselves).
     created = services.programme_update(programme=created, by=staff, name="Chantier cycles",
-                                        staff=[colleague])
+                                        staff=[colleague], co_financed=False)
     assert created.name == "Chantier cycles"
     assert set(created.staff.all()) == {staff, colleague}
     services.programme_update(programme=programme, by=staff, funders="DDETS")
+    # Who reads the trainees' notes and how long evidence is kept: a manager's decisions.
+    other = InsertionStaffFactory()
+    for change in ({"staff": [colleague, other]}, {"staff": []}, {"co_financed": True}):
+        with pytest.raises(ValidationError) as error:
+            services.programme_update(programme=created, by=staff, name="X", **change)
+        assert set(error.value.message_dict) == set(change)
+    created.refresh_from_db()
+    assert created.name == "Chantier cycles" and not created.co_financed
+    assert set(created.staff.all()) == {staff, colleague}
     # Not a programme they staff: refused.
     with pytest.raises(PermissionDenied):
         services.programme_update(programme=ProgrammeFactory(staff=[colleague]), by=staff,
@@ -114,11 +124,16 @@ def test_insertion_staff_create_a_programme_from_the_site(client, staff, program
     assert response.status_code == 302
     created = Programme.objects.get(name="Chantier recyclerie")
     assert set(created.staff.all()) == {staff, colleague}
+    # On the edit page the staff and co-financing are shown, not changed: what is posted
+    # for them is ignored.
+    form = client.get(reverse("insertion:programme_edit", args=[created.pk])).context["form"]
+    assert form.fields["staff"].disabled and form.fields["co_financed"].disabled
     response = client.post(reverse("insertion:programme_edit", args=[created.pk]), {
-        "name": "Recyclerie", "start_date": "2026-02-02", "staff": []})
+        "name": "Recyclerie", "start_date": "2026-02-02", "staff": [], "co_financed": "on"})
     assert response.status_code == 302
     created.refresh_from_db()
-    assert created.name == "Recyclerie" and list(created.staff.all()) == [staff]
+    assert created.name == "Recyclerie" and not created.co_financed
+    assert set(created.staff.all()) == {staff, colleague}
     # Another programme's page is not found.
     assert client.get(reverse("insertion:programme_edit", args=[foreign.pk])
                       ).status_code == 404

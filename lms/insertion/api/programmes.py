@@ -1,5 +1,5 @@
 """Insertion programmes: managers create and change any; insertion staff create programmes
-(and are then on their staff) and change those they staff."""
+(and are then on their staff) and change those they staff (but not their staff or co-financing)."""
 
 from django.db.models import Count, Prefetch
 from django.utils.translation import gettext as _
@@ -25,11 +25,13 @@ from .base import InsertionViewSetMixin
         request=ProgrammeWriteSerializer, responses={201: ProgrammeSerializer}),
     update=extend_schema(
         summary="Change an insertion programme (managers, its staff)",
-        description="Insertion staff who change a programme stay on its staff.",
+        description=("Insertion staff who change a programme stay on its staff; its staff and "
+                     "co-financing are a manager's to change (400 otherwise)."),
         request=ProgrammeWriteSerializer, responses=ProgrammeSerializer),
     partial_update=extend_schema(
         summary="Change some of a programme's fields (managers, its staff)",
-        description="Insertion staff who change a programme stay on its staff.",
+        description=("Insertion staff who change a programme stay on its staff; its staff and "
+                     "co-financing are a manager's to change (400 otherwise)."),
         request=ProgrammeWriteSerializer, responses=ProgrammeSerializer),
 )
 class ProgrammeViewSet(InsertionViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
