@@ -30,6 +30,7 @@ from kombu.exceptions import KombuError
 from lms.accounts.models import Organisation
 from lms.attendance.selectors import enrollment_hours, learner_cohort_ids, open_sheets_of
 from lms.core.data_rights import ANONYMOUS_NAME, delete_file_on_commit, json_value
+from lms.core.storage_sweep import orphans_remove, stored_names
 from lms.progress.completion import completion_check
 from lms.progress.enums import EnrollmentStatus
 from lms.progress.perms import can_manage_cohort, can_manage_enrollment
@@ -525,36 +526,16 @@ def documents_redispatch_stale(*, older_than=STALE_AFTER, limit: int = 500) -> i
 ORPHAN_AFTER = timezone.timedelta(hours=1)
 
 
-def _stored_pdfs(storage, folder: str):
-    try:
-        directories, files = storage.listdir(folder)
-    except FileNotFoundError:  # a local storage where no document was ever stored
-        return
-    for name in files:
-        if name.endswith(".pdf"):
-            yield f"{folder}/{name}"
-    for directory in directories:
-        if f"{folder}/{directory}" != "documents/batches":
-            yield from _stored_pdfs(storage, f"{folder}/{directory}")
-
-
 def documents_remove_orphans(*, older_than=ORPHAN_AFTER) -> list[str]:
     """Delete the PDFs under documents/ that no document points to and that are older than
     `older_than`; the names deleted."""
-    # Through the storage API only: the files may be on S3, where a folder is only a prefix
-    # (exists("documents") is False there: listdir walks the prefixes).
+    # Through the storage API only: the files may be on S3 (lms.core.storage_sweep).
     storage = Document._meta.get_field("pdf").storage
-    cutoff = timezone.now() - older_than
-    old = [name for name in _stored_pdfs(storage, "documents")
-           if storage.get_modified_time(name) < cutoff]
-    removed = []
-    for start in range(0, len(old), 500):
-        chunk = old[start:start + 500]
-        kept = set(Document.objects.filter(pdf__in=chunk).values_list("pdf", flat=True))
-        for name in chunk:
-            if name not in kept:
-                storage.delete(name)
-                removed.append(name)
+    removed = orphans_remove(
+        storage, stored_names(storage, "documents", suffix=".pdf", skip={"documents/batches"}),
+        referenced=lambda chunk: set(Document.objects.filter(pdf__in=chunk)
+                                     .values_list("pdf", flat=True)),
+        cutoff=timezone.now() - older_than)
     if removed:
         logger.warning("Removed %d orphan PDF(s): %s", len(removed), ", ".join(removed[:20]))
     return removed

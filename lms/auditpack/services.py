@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import KombuError
 
+from lms.core.storage_sweep import orphans_remove, stored_names
 from lms.quality.selectors import YEAR_MAX, YEAR_MIN
 
 from .archive import write_zip
@@ -226,34 +227,16 @@ ORPHAN_AFTER = datetime.timedelta(hours=1)
 PACKS_FOLDER = "audit-packs"
 
 
-def _stored_archives(storage, folder: str):
-    try:
-        directories, files = storage.listdir(folder)
-    except FileNotFoundError:  # a local storage where no pack was ever stored
-        return
-    for name in files:
-        yield f"{folder}/{name}"
-    for directory in directories:
-        yield from _stored_archives(storage, f"{folder}/{directory}")
-
-
 def packs_remove_orphans(*, older_than=ORPHAN_AFTER) -> list[str]:
     """Delete the archives under audit-packs/ that no pack points to and that are older than
     `older_than` (personal data no page can reach any more); the names deleted. Through the
     storage API only (AUDIT_PACK_STORAGE may be S3, where a folder is a prefix)."""
     storage = AuditPack._meta.get_field("archive").storage
-    cutoff = timezone.now() - older_than
-    old = [name for name in _stored_archives(storage, PACKS_FOLDER)
-           if storage.get_modified_time(name) < cutoff]
-    removed = []
-    for start in range(0, len(old), 500):
-        chunk = old[start:start + 500]
-        kept = set(AuditPack.objects.filter(archive__in=chunk).values_list("archive",
-                                                                           flat=True))
-        for name in chunk:
-            if name not in kept:
-                storage.delete(name)
-                removed.append(name)
+    removed = orphans_remove(
+        storage, stored_names(storage, PACKS_FOLDER),
+        referenced=lambda chunk: set(AuditPack.objects.filter(archive__in=chunk)
+                                     .values_list("archive", flat=True)),
+        cutoff=timezone.now() - older_than)
     if removed:
         logger.warning("Removed %d orphan audit pack archive(s): %s", len(removed),
                        ", ".join(removed[:20]))

@@ -13,6 +13,7 @@ from django.utils import timezone
 from lms.auditpack import services
 from lms.auditpack.enums import PackStatus
 from lms.auditpack.models import AuditPack
+from lms.core.storage_sweep import stored_names
 from tests.celery_worker import wait_for
 from tests.faults.conftest import fault_worker, producer_on
 
@@ -33,7 +34,7 @@ def _writing_the_archive(pk) -> bool:
 
 def _stored_archives() -> list[str]:
     storage = AuditPack._meta.get_field("archive").storage
-    return list(services._stored_archives(storage, services.PACKS_FOLDER))
+    return list(stored_names(storage, services.PACKS_FOLDER))
 
 
 def _assert_ready_once(pk, *, attempts: int) -> AuditPack:

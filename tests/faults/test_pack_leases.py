@@ -11,6 +11,7 @@ from django.utils import timezone
 from lms.auditpack import services
 from lms.auditpack.enums import PackStatus
 from lms.auditpack.models import AuditPack
+from lms.core.storage_sweep import stored_names
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ def _hold(pack, *, token="held", task="task-a"):
 
 def _archives() -> list[str]:
     storage = AuditPack._meta.get_field("archive").storage
-    return list(services._stored_archives(storage, services.PACKS_FOLDER))
+    return list(stored_names(storage, services.PACKS_FOLDER))
 
 
 def test_a_redelivery_of_the_task_holding_the_lease_takes_it_over(pack):
