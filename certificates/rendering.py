@@ -56,11 +56,12 @@ def printed_image(data: bytes) -> str:
 
 
 def qr_data_uri(url: str) -> str:
-    """The QR code as a PNG of one pixel per module, printed unsmoothed (`image-rendering:
-    pixelated` in documents.css): the same squares as an SVG, for a few hundred bytes that
-    WeasyPrint embeds as they are, where an SVG of a few hundred rectangles is parsed and
-    drawn as vector paths on every document (~4 ms)."""
-    return segno.make(url, error="m").png_data_uri(scale=1, border=0)
+    """The QR code as a PNG, printed unsmoothed (`image-rendering: pixelated` in
+    documents.css): the same squares as an SVG, for a few hundred bytes that WeasyPrint embeds
+    as they are, where an SVG of a few hundred rectangles is parsed and drawn as vector paths
+    on every document (~4 ms). Four pixels per module: a viewer or printer that smooths images
+    whatever the PDF says blurs only the edge of each module, and the code still scans."""
+    return segno.make(url, error="m").png_data_uri(scale=4, border=0)
 
 
 def document_html(document, snapshot: dict, images: dict[str, str]) -> str:
@@ -143,7 +144,8 @@ def _write_pdf(html: str, images: tuple[str, ...] = ()) -> bytes:
     html_class, stylesheet, font_config = _weasyprint()
     return html_class(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
         stylesheets=[stylesheet], font_config=font_config,
-        cache=dict(_organisation_images(images)))
+        # A page without the organisation's images (an audit pack's index) leaves them kept.
+        cache=dict(_organisation_images(images)) if images else {})
 
 
 _render_thread: ThreadPoolExecutor | None = None
