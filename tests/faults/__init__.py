@@ -16,10 +16,10 @@ if _RENDER_DELAY:
     _html_to_pdf = rendering.html_to_pdf
 
     @functools.wraps(_html_to_pdf)
-    def _slow_html_to_pdf(html: str) -> bytes:
+    def _slow_html_to_pdf(*args, **kwargs) -> bytes:
         # Long enough for the test to kill the process while it renders.
         time.sleep(float(_RENDER_DELAY))
-        return _html_to_pdf(html)
+        return _html_to_pdf(*args, **kwargs)
 
     rendering.html_to_pdf = _slow_html_to_pdf
 
