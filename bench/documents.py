@@ -44,8 +44,8 @@ BENCH_DB = "parcours_bench"
 REDIS_URL = os.environ.pop("REDIS_URL", "") or "redis://127.0.0.1:6379/0"
 
 # Goals: (metric, comparison, bound).
+# pipeline_overhead_ratio's goal (<= 1.10) is retired (issue 17): the figure stays, as context.
 GOALS = [
-    ("pipeline_overhead_ratio", "<=", 1.10),
     ("worker_scaling_2_vs_1", ">=", 1.7),
     ("worker_rss_ratio_200_vs_10", "<=", 1.1),
     # Parcours through Celery with 2 workers over TCPDF with 2 processes, same attestation.
