@@ -94,6 +94,18 @@ def _french(settings):
     translation.deactivate()
 
 
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    """moto's S3 server on a free port (tests/s3.py), for the tests of one module."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     # Rate-limit counters live in the cache: without this, the verification page's limit

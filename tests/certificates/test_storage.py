@@ -4,38 +4,21 @@ same issue → read back → verify-by-hash path on the local disk and on an S3-
 
 import hashlib
 
-import boto3
 import pytest
 from django.core.files.storage import default_storage
-from moto.server import ThreadedMotoServer
 
 from certificates.enums import DocumentKind, DocumentStatus
-from lms.settings.base import default_storage_settings
 from tests.certificates.test_documents import issue, pdf_text
+from tests.s3 import s3_default_storage
 
 BUCKET = "parcours-documents"
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 @pytest.fixture(params=["filesystem", "s3"])
 def storage_backend(request, settings, monkeypatch):
     if request.param == "s3":
-        endpoint = request.getfixturevalue("s3_endpoint")
-        for name, value in {"AWS_S3_ENDPOINT_URL": endpoint, "AWS_S3_REGION_NAME": "us-east-1",
-                            "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}.items():
-            monkeypatch.setenv(name, value)
-        boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
-                     aws_access_key_id="test", aws_secret_access_key="test",
-                     ).create_bucket(Bucket=BUCKET)
-        settings.STORAGES = {**settings.STORAGES, "default": default_storage_settings(BUCKET)}
+        s3_default_storage(endpoint=request.getfixturevalue("s3_endpoint"), bucket=BUCKET,
+                           settings=settings, monkeypatch=monkeypatch)
     return request.param
 
 

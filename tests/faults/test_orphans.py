@@ -6,12 +6,10 @@ files and batch archives stay."""
 
 from datetime import timedelta
 
-import boto3
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.utils import timezone
-from moto.server import ThreadedMotoServer
 
 from certificates import services
 from certificates.enums import DocumentKind, DocumentStatus
@@ -19,7 +17,7 @@ from lms.auditpack import services as pack_services
 from lms.auditpack.enums import PackStatus
 from lms.auditpack.models import AuditPack
 from lms.progress.enums import EnrollmentStatus
-from lms.settings.base import default_storage_settings
+from tests.s3 import s3_bucket_remove, s3_default_storage
 
 pytestmark = pytest.mark.django_db
 
@@ -29,27 +27,13 @@ BUCKET = "parcours-orphans"
 ALL_OLD = timedelta(seconds=-60)
 
 
-@pytest.fixture(scope="module")
-def s3_endpoint():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @pytest.fixture(params=["filesystem", "s3"])
 def storage(request, settings, monkeypatch):
     """The default storage (documents) and the audit packs' storage, on disk or on S3."""
     if request.param == "s3":
         endpoint = request.getfixturevalue("s3_endpoint")
-        for name, value in {"AWS_S3_ENDPOINT_URL": endpoint, "AWS_S3_REGION_NAME": "us-east-1",
-                            "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}.items():
-            monkeypatch.setenv(name, value)
-        s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
-                          aws_access_key_id="test", aws_secret_access_key="test")
-        s3.create_bucket(Bucket=BUCKET)
-        settings.STORAGES = {**settings.STORAGES, "default": default_storage_settings(BUCKET)}
+        s3_default_storage(endpoint=endpoint, bucket=BUCKET, settings=settings,
+                           monkeypatch=monkeypatch)
     # The archive field took its storage when the model was defined: give it today's.
     storage = storages["default"]
     monkeypatch.setattr(AuditPack._meta.get_field("archive"), "storage", storage)
@@ -57,11 +41,7 @@ def storage(request, settings, monkeypatch):
         "S3Storage" if request.param == "s3" else "FileSystemStorage")
     yield storage
     if request.param == "s3":
-        bucket = boto3.resource("s3", endpoint_url=endpoint, region_name="us-east-1",
-                                aws_access_key_id="test", aws_secret_access_key="test"
-                                ).Bucket(BUCKET)
-        bucket.objects.all().delete()
-        bucket.delete()
+        s3_bucket_remove(endpoint=endpoint, bucket=BUCKET)
 
 
 def test_nothing_stored_yet_is_no_error(storage):
